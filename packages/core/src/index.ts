@@ -1,0 +1,9 @@
+export { ErrorCode } from './ErrorCode';
+export { RecsError, httpStatusOf, badInput } from './RecsError';
+export { ConfigError } from './ConfigError';
+export * as env from './env';
+export type { Env } from './env';
+export { normaliseProductId, normaliseUserId, isValidId } from './ids';
+export { createLogger, REDACTED_PATHS, type Logger } from './logger';
+export { HEADERS } from './headers';
+export { type Principal, canReadUser, canWriteUser, isAdmin } from './Principal';
