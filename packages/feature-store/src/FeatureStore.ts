@@ -1,0 +1,49 @@
+/** One entity's features: flat, JSON-safe values (numbers must be finite; arrays are homogeneous). */
+export type FeatureValue = Record<string, number | string | boolean | number[] | string[] | null>;
+
+/** Stored features plus when they were last written, so readers can judge freshness. */
+export interface FeatureRecord {
+  values: FeatureValue;
+  /** Milliseconds since the epoch of the last `setMany` or `merge` of this entity. */
+  updatedAt: number;
+}
+
+/** The entities features are kept for. */
+export type EntityKind = 'user' | 'product';
+
+/** Options for {@link FeatureStore.setMany}. */
+export interface SetManyOptions {
+  /** Expire the written records after this many seconds (fractions allowed); default: never. */
+  ttlSeconds?: number;
+}
+
+/**
+ * Online feature storage for the recommenders: per-entity feature records and precomputed lists.
+ * Redis and in-memory implementations pass the same contract (test/FeatureStore.contract.ts).
+ */
+export interface FeatureStore {
+  readonly kind: 'redis' | 'memory';
+  /** Records for `ids` in the same order (duplicates repeated, `null` for missing) in one backend call. */
+  getMany(kind: EntityKind, ids: readonly string[]): Promise<(FeatureRecord | null)[]>;
+  /**
+   * Replaces whole records (and their TTL: without `ttlSeconds` a record no longer expires). All entries
+   * are validated before anything is written; later duplicates win.
+   */
+  setMany(
+    kind: EntityKind,
+    entries: ReadonlyArray<{ id: string; values: FeatureValue }>,
+    opts?: SetManyOptions,
+  ): Promise<void>;
+  /** Atomically overwrites the fields in `patch`, keeping other fields and any TTL; creates a missing record. */
+  merge(kind: EntityKind, id: string, patch: FeatureValue): Promise<void>;
+  /** Deletes records; resolves to how many existed. */
+  deleteMany(kind: EntityKind, ids: readonly string[]): Promise<number>;
+  /** A precomputed list (e.g. popular products per country), or `null` if never written. */
+  getList(name: string): Promise<string[] | null>;
+  /** Replaces a precomputed list. */
+  setList(name: string, values: string[]): Promise<void>;
+  /** True when the backend answers; never throws. */
+  ping(): Promise<boolean>;
+  /** Releases what the store opened; further calls reject. Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,56 @@
+import { badInput, isValidId } from '@recs/core';
+import type { EntityKind, SetManyOptions } from './FeatureStore';
+
+const KINDS: ReadonlySet<string> = new Set<EntityKind>(['user', 'product']);
+
+export function checkKind(kind: EntityKind): void {
+  if (!KINDS.has(kind)) throw badInput('kind', 'must be "user" or "product"', kind);
+}
+
+export function checkId(kind: EntityKind, id: string): void {
+  if (typeof id !== 'string' || !isValidId(id)) {
+    throw badInput(`${kind} id`, 'must be 1..64 printable characters without surrounding spaces', id);
+  }
+}
+
+export function checkIds(kind: EntityKind, ids: readonly string[]): void {
+  checkKind(kind);
+  if (!Array.isArray(ids)) throw badInput('ids', 'must be an array', ids);
+  for (const id of ids) checkId(kind, id);
+}
+
+/** TTL in whole milliseconds (at least 1), or undefined for no expiry. */
+export function ttlMillis(opts: SetManyOptions | undefined): number | undefined {
+  const ttl = opts?.ttlSeconds;
+  if (ttl === undefined) return undefined;
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0) {
+    throw badInput('ttlSeconds', 'must be a positive number', ttl);
+  }
+  return Math.max(1, Math.round(ttl * 1000));
+}
+
+export function checkListName(name: string): void {
+  if (typeof name !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(name)) {
+    throw badInput('list name', 'must be 1..128 printable characters without spaces', name);
+  }
+}
+
+export function checkListValues(name: string, values: string[]): void {
+  if (!Array.isArray(values) || !values.every((value) => typeof value === 'string')) {
+    throw badInput(`list "${name}"`, 'must be an array of strings', values);
+  }
+}
+
+/** Validates store options that become part of every key. */
+export function checkNamespace(keyPrefix: string, schemaVersion: number): void {
+  if (typeof keyPrefix !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(keyPrefix) || /[*?[\]]/.test(keyPrefix)) {
+    throw new TypeError(
+      `keyPrefix must be 1..64 printable characters without spaces or glob characters; received ${JSON.stringify(keyPrefix)}`,
+    );
+  }
+  if (!Number.isSafeInteger(schemaVersion) || schemaVersion < 1) {
+    throw new TypeError(
+      `schemaVersion must be a positive integer; received ${JSON.stringify(schemaVersion)}`,
+    );
+  }
+}

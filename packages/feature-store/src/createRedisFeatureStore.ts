@@ -1,0 +1,216 @@
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { EntityKind, FeatureRecord, FeatureStore, FeatureValue, SetManyOptions } from './FeatureStore';
+import {
+  checkId,
+  checkIds,
+  checkKind,
+  checkListName,
+  checkListValues,
+  checkNamespace,
+  ttlMillis,
+} from './checkArgs';
+import { DEFAULT_KEY_PREFIX, DEFAULT_SCHEMA_VERSION, featureKey, listKey } from './keySchema';
+import {
+  checkValues,
+  corrupt,
+  decodeList,
+  decodeRecord,
+  encodeFields,
+  encodeList,
+  encodeRecord,
+} from './recordCodec';
+
+/** Options for {@link createRedisFeatureStore}: give `url` (the store owns the connection) or `client`. */
+export interface RedisFeatureStoreOptions {
+  /** `redis://host:port[/db]`; the store opens and, on `close()`, quits its own connection. */
+  url?: string;
+  /** An existing connection; used as is and left open by `close()`. */
+  client?: Redis;
+  /** Key prefix; default `recs`. */
+  keyPrefix?: string;
+  /** Key schema version; default 1. */
+  schemaVersion?: number;
+  /** Commands per pipeline in `setMany` and keys per DEL in `deleteMany`; default 500. */
+  chunkSize?: number;
+  /** How long `ping()` waits before answering false; default 1000 ms. */
+  pingTimeoutMs?: number;
+  /** Clock for `updatedAt`; default `Date.now`. */
+  now?: () => number;
+  /** Receives connection errors of a store-owned client; default: ioredis prints them. */
+  onError?: (err: Error) => void;
+}
+
+/*
+ * Atomic merge: KEYS[1] the record, ARGV[1] updatedAt, then field / JSON-encoded value pairs. Only the
+ * outer record is decoded here; the values stay the strings JS encoded (see recordCodec.ts).
+ */
+const MERGE_SCRIPT = `
+local raw = redis.call('GET', KEYS[1])
+local record
+if raw then
+  local ok, decoded = pcall(cjson.decode, raw)
+  if not ok or type(decoded) ~= 'table' or type(decoded.values) ~= 'table' then
+    return redis.error_reply('CORRUPT feature record is not a JSON object with values')
+  end
+  record = decoded
+else
+  record = { values = {} }
+end
+for i = 2, #ARGV, 2 do
+  record.values[ARGV[i]] = ARGV[i + 1]
+end
+record.updatedAt = tonumber(ARGV[1])
+redis.call('SET', KEYS[1], cjson.encode(record), 'KEEPTTL')
+return 1
+`;
+const MERGE_SHA = createHash('sha1').update(MERGE_SCRIPT).digest('hex');
+
+/**
+ * The production feature store: one JSON string per entity (so `getMany` is a single MGET), pipelined
+ * chunked writes, and merges done server-side by a Lua script. Never scans the keyspace.
+ */
+export function createRedisFeatureStore(opts: RedisFeatureStoreOptions): FeatureStore {
+  const prefix = opts.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  const version = opts.schemaVersion ?? DEFAULT_SCHEMA_VERSION;
+  checkNamespace(prefix, version);
+  const chunkSize = opts.chunkSize ?? 500;
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
+    throw new TypeError(`chunkSize must be a positive integer; received ${JSON.stringify(opts.chunkSize)}`);
+  }
+  const pingTimeoutMs = opts.pingTimeoutMs ?? 1000;
+  const now = opts.now ?? Date.now;
+  if (opts.client === undefined && !opts.url) {
+    throw new TypeError('createRedisFeatureStore needs a url or a client; received neither');
+  }
+  const ownsClient = opts.client === undefined;
+  const client = opts.client ?? new Redis(opts.url!, { connectionName: 'recs-feature-store' });
+  if (ownsClient && opts.onError) client.on('error', opts.onError);
+  let closed = false;
+
+  const open = (): void => {
+    if (closed) throw new Error(`redis feature store (${prefix}:v${version}) is closed`);
+  };
+
+  async function runMerge(key: string, args: string[]): Promise<void> {
+    try {
+      await client.evalsha(MERGE_SHA, 1, key, ...args);
+    } catch (err) {
+      const message = (err as Error).message ?? '';
+      if (message.startsWith('NOSCRIPT')) {
+        await client.eval(MERGE_SCRIPT, 1, key, ...args);
+        return;
+      }
+      throw err;
+    }
+  }
+
+  return {
+    kind: 'redis',
+
+    async getMany(kind: EntityKind, ids: readonly string[]): Promise<(FeatureRecord | null)[]> {
+      open();
+      checkIds(kind, ids);
+      if (ids.length === 0) return [];
+      const keys = ids.map((id) => featureKey(prefix, version, kind, id));
+      const raws = await client.mget(keys);
+      return raws.map((raw, i) => (raw === null ? null : decodeRecord(keys[i]!, raw)));
+    },
+
+    async setMany(kind, entries, setOpts?: SetManyOptions): Promise<void> {
+      open();
+      checkKind(kind);
+      const ttlMs = ttlMillis(setOpts);
+      for (const { id, values } of entries) {
+        checkId(kind, id);
+        checkValues(`${kind} ${id}`, values);
+      }
+      const updatedAt = now();
+      for (let start = 0; start < entries.length; start += chunkSize) {
+        const pipeline = client.pipeline();
+        for (const { id, values } of entries.slice(start, start + chunkSize)) {
+          const key = featureKey(prefix, version, kind, id);
+          const raw = encodeRecord(values, updatedAt);
+          if (ttlMs === undefined) pipeline.set(key, raw);
+          else pipeline.set(key, raw, 'PX', ttlMs);
+        }
+        const results = (await pipeline.exec()) ?? [];
+        const failed = results.find(([err]) => err !== null);
+        if (failed) throw new Error(`setMany of ${kind} records failed: ${failed[0]!.message}`);
+      }
+    },
+
+    async merge(kind: EntityKind, id: string, patch: FeatureValue): Promise<void> {
+      open();
+      checkKind(kind);
+      checkId(kind, id);
+      checkValues(`${kind} ${id}`, patch);
+      const key = featureKey(prefix, version, kind, id);
+      const args = [String(now()), ...Object.entries(encodeFields(patch)).flat()];
+      try {
+        await runMerge(key, args);
+      } catch (err) {
+        const message = (err as Error).message ?? '';
+        if (!message.includes('CORRUPT')) throw err;
+        const raw = (await client.get(key)) ?? '';
+        throw corrupt(key, 'merge found no feature record object', raw);
+      }
+    },
+
+    async deleteMany(kind: EntityKind, ids: readonly string[]): Promise<number> {
+      open();
+      checkIds(kind, ids);
+      let deleted = 0;
+      for (let start = 0; start < ids.length; start += chunkSize) {
+        const keys = ids.slice(start, start + chunkSize).map((id) => featureKey(prefix, version, kind, id));
+        deleted += await client.del(...keys);
+      }
+      return deleted;
+    },
+
+    async getList(name: string): Promise<string[] | null> {
+      open();
+      checkListName(name);
+      const key = listKey(prefix, version, name);
+      const raw = await client.get(key);
+      return raw === null ? null : decodeList(key, raw);
+    },
+
+    async setList(name: string, values: string[]): Promise<void> {
+      open();
+      checkListName(name);
+      checkListValues(name, values);
+      await client.set(listKey(prefix, version, name), encodeList(values));
+    },
+
+    async ping(): Promise<boolean> {
+      if (closed) return false;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), pingTimeoutMs);
+      });
+      const answer = client.ping().then(
+        (reply) => reply === 'PONG',
+        () => false,
+      );
+      try {
+        return await Promise.race([answer, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      if (!ownsClient) return;
+      // QUIT needs a live connection; otherwise stop reconnecting and drop queued commands.
+      if (client.status !== 'ready') return client.disconnect();
+      try {
+        await client.quit();
+      } catch {
+        client.disconnect();
+      }
+    },
+  };
+}
