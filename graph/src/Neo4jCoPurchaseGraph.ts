@@ -1,0 +1,228 @@
+import { auth, driver as createDriver, int, isInt, session as sessionMode } from 'neo4j-driver';
+import type { Driver, ManagedTransaction, Session } from 'neo4j-driver';
+import type {
+  CoPurchaseEdge,
+  CoPurchaseGraph,
+  CoPurchaseNeighbour,
+  LoadOptions,
+  ProductNode,
+  TopKOptions,
+} from './CoPurchaseGraph';
+import {
+  batchSizeOf,
+  batches,
+  compareNeighbours,
+  normaliseEdge,
+  normaliseProduct,
+  topKQuery,
+} from './graphInput';
+
+/** Where the graph lives inside the database; lets several graphs (e.g. tests) share one server. */
+interface Neo4jGraphPlacement {
+  /** Database name; default: the server's default database. */
+  database?: string;
+  /**
+   * Node label of products (letters, digits, `_`; must start with a letter); default `Product`.
+   * Every query, the constraint and `clear()` are scoped to this label.
+   */
+  label?: string;
+}
+
+/** Options for {@link Neo4jCoPurchaseGraph}: connection details, or a driver the caller owns. */
+export type Neo4jCoPurchaseGraphOptions = Neo4jGraphPlacement &
+  (
+    | {
+        /** Bolt URI, e.g. `bolt://127.0.0.1:7687`. */
+        uri: string;
+        /** Default `neo4j` when a password is given. */
+        user?: string;
+        /** Omit for a server without authentication. */
+        password?: string;
+        driver?: never;
+      }
+    | {
+        /** A driver this graph uses but never closes. */
+        driver: Driver;
+        uri?: never;
+        user?: never;
+        password?: never;
+      }
+  );
+
+const LABEL_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+const CLEAR_BATCH_ROWS = 10_000;
+
+/**
+ * {@link CoPurchaseGraph} on Neo4j 5: `(:Product {id, title, category})` nodes and one
+ * `(:Product)-[:BOUGHT_WITH {count, confidence, lift}]->(:Product)` relationship per pair, directed
+ * from the smaller id to the larger and always matched undirected. Every value goes through
+ * `$parameters`; only the validated label is spliced into the query text, because Cypher cannot
+ * parameterise labels.
+ */
+export class Neo4jCoPurchaseGraph implements CoPurchaseGraph {
+  readonly kind = 'neo4j' as const;
+  /** Product label in use. */
+  readonly label: string;
+  /** Name of the uniqueness constraint on `:<label>(id)` created by {@link ensureSchema}. */
+  readonly constraintName: string;
+  private readonly driver: Driver;
+  private readonly ownsDriver: boolean;
+  private readonly database: string | undefined;
+  private readonly cypher: ReturnType<typeof queries>;
+
+  constructor(options: Neo4jCoPurchaseGraphOptions) {
+    const label = options.label ?? 'Product';
+    if (!LABEL_PATTERN.test(label)) {
+      throw new RangeError(
+        `label must be 1-64 letters, digits or '_' starting with a letter; received ${JSON.stringify(label)}`,
+      );
+    }
+    this.label = label;
+    this.constraintName = `${label}_id_unique`;
+    this.database = options.database;
+    if (options.driver !== undefined) {
+      this.driver = options.driver;
+      this.ownsDriver = false;
+    } else {
+      if (typeof options.uri !== 'string' || options.uri === '') {
+        throw new TypeError(`uri or driver is required; received uri ${JSON.stringify(options.uri)}`);
+      }
+      const token =
+        options.password === undefined ? undefined : auth.basic(options.user ?? 'neo4j', options.password);
+      this.driver = createDriver(options.uri, token);
+      this.ownsDriver = true;
+    }
+    this.cypher = queries(`\`${label}\``, this.constraintName);
+  }
+
+  async ensureSchema(): Promise<void> {
+    await this.withSession((session) => session.run(this.cypher.constraint));
+  }
+
+  async loadProducts(products: ProductNode[], opts?: LoadOptions): Promise<void> {
+    const size = batchSizeOf(opts);
+    const rows = products
+      .map(normaliseProduct)
+      .map((p) => ({ id: p.id, title: p.title ?? null, category: p.category ?? null }));
+    await this.writeBatches(this.cypher.mergeProducts, batches(rows, size));
+  }
+
+  async loadEdges(edges: CoPurchaseEdge[], opts?: LoadOptions): Promise<void> {
+    const size = batchSizeOf(opts);
+    // Counts are sent as Neo4j integers (JS numbers would be stored as floats); they are converted
+    // back to numbers only when read.
+    const rows = edges.map(normaliseEdge).map((e) => ({ ...e, count: int(e.count) }));
+    await this.writeBatches(this.cypher.mergeEdges, batches(rows, size));
+  }
+
+  async topK(seeds: string[], k: number, opts?: TopKOptions): Promise<CoPurchaseNeighbour[]> {
+    const query = topKQuery(seeds, k, opts);
+    if (query.k === 0 || query.seeds.length === 0) return [];
+    const params = {
+      seeds: query.seeds,
+      excluded: [...query.excluded],
+      minCount: int(query.minCount),
+      k: int(query.k),
+    };
+    const records = await this.withSession(
+      (session) => session.executeRead((tx) => tx.run(this.cypher.topK, params)),
+      'READ',
+    );
+    return records.records
+      .map((r) => ({
+        productId: String(r.get('productId')),
+        score: toNumber(r.get('score')),
+        count: toNumber(r.get('count')),
+        lift: toNumber(r.get('lift')),
+        seeds: (r.get('seeds') as string[]).slice().sort(),
+      }))
+      .sort(compareNeighbours);
+  }
+
+  async counts(): Promise<{ products: number; edges: number }> {
+    const result = await this.withSession(
+      (session) => session.executeRead((tx) => tx.run(this.cypher.counts)),
+      'READ',
+    );
+    const record = result.records[0];
+    return { products: toNumber(record?.get('products')), edges: toNumber(record?.get('edges')) };
+  }
+
+  async clear(): Promise<void> {
+    // CALL … IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
+    await this.withSession((session) =>
+      session.run(this.cypher.clear, { batchRows: int(CLEAR_BATCH_ROWS) }).summary(),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDriver) await this.driver.close();
+  }
+
+  private async writeBatches(cypher: string, rowBatches: object[][]): Promise<void> {
+    if (rowBatches.length === 0) return;
+    await this.withSession(async (session) => {
+      for (const rows of rowBatches) {
+        await session.executeWrite((tx: ManagedTransaction) => tx.run(cypher, { rows }));
+      }
+    });
+  }
+
+  private async withSession<T>(
+    work: (session: Session) => Promise<T>,
+    mode: 'READ' | 'WRITE' = 'WRITE',
+  ): Promise<T> {
+    const session = this.driver.session({
+      database: this.database,
+      defaultAccessMode: mode === 'READ' ? sessionMode.READ : sessionMode.WRITE,
+    });
+    try {
+      return await work(session);
+    } finally {
+      await session.close();
+    }
+  }
+}
+
+/** All query texts for one (already validated and quoted) label. */
+function queries(label: string, constraintName: string) {
+  return {
+    constraint: `CREATE CONSTRAINT \`${constraintName}\` IF NOT EXISTS FOR (p:${label}) REQUIRE p.id IS UNIQUE`,
+    mergeProducts: `
+      UNWIND $rows AS r
+      MERGE (p:${label} {id: r.id})
+      SET p.title = r.title, p.category = r.category`,
+    mergeEdges: `
+      UNWIND $rows AS r
+      MERGE (a:${label} {id: r.a})
+      MERGE (b:${label} {id: r.b})
+      MERGE (a)-[e:BOUGHT_WITH]->(b)
+      SET e.count = r.count, e.confidence = r.confidence, e.lift = r.lift`,
+    // One query for the whole cart: every seed's neighbours are aggregated before ranking.
+    topK: `
+      UNWIND $seeds AS seedId
+      MATCH (s:${label} {id: seedId})-[r:BOUGHT_WITH]-(c:${label})
+      WHERE r.count >= $minCount AND NOT c.id IN $excluded
+      WITH c.id AS productId, s.id AS seed, r
+      WITH productId,
+           sum(r.lift * r.confidence) AS score,
+           sum(r.count) AS count,
+           max(r.lift) AS lift,
+           collect(seed) AS seeds
+      RETURN productId, score, count, lift, seeds
+      ORDER BY score DESC, productId ASC
+      LIMIT $k`,
+    counts: `RETURN COUNT { (:${label}) } AS products, COUNT { (:${label})-[:BOUGHT_WITH]->(:${label}) } AS edges`,
+    clear: `
+      MATCH (p:${label})
+      CALL (p) { DETACH DELETE p } IN TRANSACTIONS OF $batchRows ROWS`,
+  };
+}
+
+/** Converts a Neo4j Integer / float / null read from a record into a JS number, once, at the boundary. */
+function toNumber(value: unknown): number {
+  if (isInt(value)) return value.toNumber();
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  throw new TypeError(`expected a number from Neo4j; received ${JSON.stringify(value)}`);
+}

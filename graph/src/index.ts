@@ -1,0 +1,11 @@
+export type {
+  CoPurchaseEdge,
+  CoPurchaseGraph,
+  CoPurchaseNeighbour,
+  LoadOptions,
+  ProductNode,
+  TopKOptions,
+} from './CoPurchaseGraph';
+export { MemoryCoPurchaseGraph } from './MemoryCoPurchaseGraph';
+export { Neo4jCoPurchaseGraph, type Neo4jCoPurchaseGraphOptions } from './Neo4jCoPurchaseGraph';
+export { DEFAULT_BATCH_SIZE } from './graphInput';

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import neo4j, { type Driver } from 'neo4j-driver';
+import { testNeo4j } from '@recs/testkit';
+import { Neo4jCoPurchaseGraph } from '../src/index';
+import { runCoPurchaseGraphContract } from './CoPurchaseGraph.contract';
+
+/** Every graph here gets its own label, so tests never see each other's data on a shared server. */
+const LABEL_PREFIX = `CoPurchaseTest_${process.pid}_`;
+let labels = 0;
+const nextLabel = (): string => `${LABEL_PREFIX}${++labels}`;
+
+let server: { uri: string; user: string; password: string };
+let driver: Driver;
+
+before(async () => {
+  server = await testNeo4j();
+  driver = neo4j.driver(server.uri, neo4j.auth.basic(server.user, server.password));
+});
+
+after(async () => {
+  // Data is cleared by each test; the per-label constraints would otherwise pile up on a shared server.
+  const session = driver.session();
+  try {
+    const shown = await session.run(
+      'SHOW CONSTRAINTS YIELD name WHERE name STARTS WITH $prefix RETURN name',
+      {
+        prefix: LABEL_PREFIX,
+      },
+    );
+    for (const record of shown.records) {
+      await session.run(`DROP CONSTRAINT \`${String(record.get('name'))}\` IF EXISTS`);
+    }
+  } finally {
+    await session.close();
+    await driver.close();
+  }
+});
+
+runCoPurchaseGraphContract(
+  'neo4j',
+  async () => new Neo4jCoPurchaseGraph({ ...server, database: 'neo4j', label: nextLabel() }),
+);
+
+async function rows(
+  cypher: string,
+  params: Record<string, unknown> = {},
+): Promise<Record<string, unknown>[]> {
+  const result = await driver.executeQuery(cypher, params);
+  return result.records.map((r) => r.toObject());
+}
+
+describe('Neo4jCoPurchaseGraph specifics', () => {
+  test('ensureSchema creates one uniqueness constraint on the label id, enforced by Neo4j', async (t) => {
+    const graph = new Neo4jCoPurchaseGraph({ driver, label: nextLabel() });
+    t.after(() => graph.clear());
+    await graph.ensureSchema();
+    await graph.ensureSchema();
+
+    const constraints = await rows(
+      'SHOW CONSTRAINTS YIELD name, type, labelsOrTypes, properties WHERE $label IN labelsOrTypes RETURN *',
+      { label: graph.label },
+    );
+    assert.equal(constraints.length, 1, JSON.stringify(constraints));
+    assert.equal(constraints[0]!.name, graph.constraintName);
+    assert.match(String(constraints[0]!.type), /UNIQUENESS/);
+    assert.deepEqual(constraints[0]!.properties, ['id']);
+
+    await rows(`CREATE (:\`${graph.label}\` {id: 'dup'})`);
+    await assert.rejects(rows(`CREATE (:\`${graph.label}\` {id: 'dup'})`), (err: Error) => {
+      assert.match(String((err as { code?: string }).code), /ConstraintValidationFailed/);
+      return true;
+    });
+  });
+
+  test('edges are stored once per pair, smaller id first, with an integer count', async (t) => {
+    const graph = new Neo4jCoPurchaseGraph({ driver, label: nextLabel() });
+    t.after(() => graph.clear());
+    await graph.ensureSchema();
+    await graph.loadEdges([{ a: 'Z9', b: 'A1', count: 3, confidence: 0.5, lift: 2 }]);
+    await graph.loadEdges([{ a: 'A1', b: 'Z9', count: 3, confidence: 0.5, lift: 2 }]);
+
+    const stored = await rows(
+      `MATCH (a:\`${graph.label}\`)-[r:BOUGHT_WITH]->(b:\`${graph.label}\`)
+       RETURN a.id AS a, b.id AS b, valueType(r.count) AS countType, valueType(r.lift) AS liftType`,
+    );
+    assert.deepEqual(stored, [
+      { a: 'A1', b: 'Z9', countType: 'INTEGER NOT NULL', liftType: 'FLOAT NOT NULL' },
+    ]);
+  });
+
+  test('graphs with different labels share a database without seeing each other', async (t) => {
+    const one = new Neo4jCoPurchaseGraph({ driver, label: nextLabel() });
+    const two = new Neo4jCoPurchaseGraph({ driver, label: nextLabel() });
+    t.after(() => Promise.all([one.clear(), two.clear()]));
+    await one.loadEdges([{ a: 'A', b: 'B', count: 1, confidence: 1, lift: 1 }]);
+    await two.loadEdges([{ a: 'A', b: 'C', count: 1, confidence: 1, lift: 1 }]);
+
+    assert.deepEqual(
+      (await one.topK(['A'], 5)).map((x) => x.productId),
+      ['B'],
+    );
+    await one.clear();
+    assert.deepEqual(await one.counts(), { products: 0, edges: 0 });
+    assert.deepEqual(await two.counts(), { products: 2, edges: 1 });
+  });
+
+  test('close() leaves an injected driver open but closes its own', async () => {
+    const injected = new Neo4jCoPurchaseGraph({ driver, label: nextLabel() });
+    await injected.close();
+    await driver.verifyConnectivity();
+
+    const owned = new Neo4jCoPurchaseGraph({ ...server, label: nextLabel() });
+    assert.deepEqual(await owned.counts(), { products: 0, edges: 0 });
+    await owned.close();
+    await assert.rejects(owned.counts());
+  });
+
+  test('a label that is not a plain identifier is refused', () => {
+    assert.throws(
+      () => new Neo4jCoPurchaseGraph({ driver, label: 'Product`) DETACH DELETE (n' }),
+      /label must be 1-64 letters, digits or '_' starting with a letter; received "Product`\) DETACH DELETE \(n"/,
+    );
+  });
+});
