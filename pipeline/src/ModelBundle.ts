@@ -1,0 +1,35 @@
+import type { CatalogueEntry } from './ingest/Interaction';
+import type { PopularityModel } from './models/popularity';
+import type { CoPurchasePair } from './models/coPurchase';
+import { ModelRegistry, RegistryError } from './registry/ModelRegistry';
+import type { Manifest } from './registry/Manifest';
+import type { ModelArtefacts } from './train';
+
+/** A promoted model version loaded into memory, ready to serve. */
+export interface ModelBundle {
+  version: string;
+  manifest: Manifest;
+  catalogue: Map<string, CatalogueEntry>;
+  popularity: PopularityModel;
+  coPurchase: CoPurchasePair[];
+}
+
+/** The promoted version of a registry; a clear error when none is promoted. */
+export async function promotedVersion(registry: ModelRegistry): Promise<string> {
+  const version = await registry.current();
+  if (!version) {
+    throw new RegistryError(`no model version is promoted in ${registry.root}: run \`npm run train\` first`);
+  }
+  return version;
+}
+
+/** Loads the serving artefacts of the promoted version (hash-checked). */
+export async function loadPromotedBundle(registryRoot: string): Promise<ModelBundle> {
+  const registry = new ModelRegistry(registryRoot);
+  const version = await promotedVersion(registry);
+  const manifest = await registry.manifest(version);
+  const catalogue = await registry.read<ModelArtefacts['catalogue']>(version, 'catalogue');
+  const popularity = await registry.read<ModelArtefacts['popularity']>(version, 'popularity');
+  const coPurchase = await registry.read<ModelArtefacts['coPurchase']>(version, 'coPurchase');
+  return { version, manifest, catalogue: new Map(catalogue.map((c) => [c.id, c])), popularity, coPurchase };
+}

@@ -1,0 +1,107 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { DATASETS, TrainError, parseUntil, train, type DatasetName } from './train';
+import { ModelRegistry, RegistryError } from './registry/ModelRegistry';
+import { SourceFormatError } from './ingest/onlineRetail';
+
+/**
+ * Command line: `train`, `models list|promote|rollback`.
+ * Exit codes: 0 ok, 2 usage (bad flag, bad date, unknown dataset), 3 input missing or unreadable,
+ * 4 empty result, 5 registry error.
+ */
+const USAGE = `usage:
+  train --dataset online-retail --input FILE --until YYYY-MM-DD [--registry DIR] [--no-promote]
+  models list [--registry DIR]
+  models promote VERSION [--registry DIR]
+  models rollback [--registry DIR]`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      dataset: { type: 'string' },
+      input: { type: 'string' },
+      until: { type: 'string' },
+      registry: { type: 'string' },
+      'no-promote': { type: 'boolean' },
+    },
+  });
+  const registryRoot = resolve(values.registry ?? process.env.MODEL_REGISTRY_DIR ?? 'var/models');
+  const [command, sub, arg] = positionals;
+  if (command === 'train') {
+    const dataset = values.dataset;
+    if (!dataset || !(DATASETS as readonly string[]).includes(dataset)) {
+      throw new UsageError(
+        `--dataset must be one of ${DATASETS.join(', ')}; received ${JSON.stringify(dataset)}`,
+      );
+    }
+    if (!values.input) throw new UsageError('--input FILE is required');
+    if (!values.until) throw new UsageError('--until YYYY-MM-DD is required');
+    const until = parseUntil(values.until);
+    if (until === undefined)
+      throw new UsageError(
+        `--until must be a real date YYYY-MM-DD; received ${JSON.stringify(values.until)}`,
+      );
+    const manifest = await train({
+      dataset: dataset as DatasetName,
+      input: resolve(values.input),
+      until,
+      registryRoot,
+      promote: !values['no-promote'],
+      log: (line) => console.error(`[train] ${line}`),
+    });
+    console.log(
+      JSON.stringify({ version: manifest.version, until: manifest.until, metrics: manifest.metrics }),
+    );
+    return;
+  }
+  if (command === 'models') {
+    const registry = new ModelRegistry(registryRoot);
+    if (sub === 'list') {
+      const current = await registry.current();
+      for (const m of await registry.list()) {
+        console.log(
+          `${m.version === current ? '*' : ' '} ${m.version}  until ${m.until}  ${m.dataset}  created ${m.createdAt}`,
+        );
+      }
+      return;
+    }
+    if (sub === 'promote') {
+      if (!arg) throw new UsageError('models promote needs a VERSION');
+      await registry.promote(arg);
+      console.log(`promoted ${arg}`);
+      return;
+    }
+    if (sub === 'rollback') {
+      console.log(`rolled back to ${await registry.rollback()}`);
+      return;
+    }
+    throw new UsageError(`unknown models command ${JSON.stringify(sub)}`);
+  }
+  throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (
+    err instanceof UsageError ||
+    (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))
+  ) {
+    console.error(`error: ${err.message}\n${USAGE}`);
+    process.exitCode = 2;
+  } else if (err instanceof TrainError) {
+    console.error(`error: ${err.message}`);
+    process.exitCode = err.exitCode;
+  } else if (err instanceof SourceFormatError) {
+    console.error(`error: ${err.message}`);
+    process.exitCode = 3;
+  } else if (err instanceof RegistryError) {
+    console.error(`error: ${err.message}`);
+    process.exitCode = 5;
+  } else {
+    console.error(err);
+    process.exitCode = 1;
+  }
+});

@@ -1,0 +1,23 @@
+export {
+  readOnlineRetail,
+  parseShopTime,
+  SourceFormatError,
+  type OnlineRetailData,
+} from './ingest/onlineRetail';
+export { countryCode, isCountryCode } from './ingest/countries';
+export type { Interaction, CatalogueEntry, EventType } from './ingest/Interaction';
+export type { CleaningReport, RejectReason } from './ingest/CleaningReport';
+export { trainPopularity, type PopularityModel, type PopularItem } from './models/popularity';
+export { ModelRegistry, RegistryError } from './registry/ModelRegistry';
+export type { Manifest } from './registry/Manifest';
+export { train, parseUntil, TrainError, DATASETS, type TrainOptions, type ModelArtefacts } from './train';
+export { loadPromotedBundle, type ModelBundle } from './ModelBundle';
+export { promotedVersion } from './ModelBundle';
+export {
+  computeUserFeatures,
+  computeProductFeatures,
+  type UserFeatureValues,
+  type ProductFeatureValues,
+} from './features/offlineFeatures';
+export { publishFeatures, FEATURES_VERSION_LIST } from './features/publishFeatures';
+export { trainCoPurchase, type CoPurchasePair, type CoPurchaseOptions } from './models/coPurchase';

@@ -1,0 +1,115 @@
+import { access } from 'node:fs/promises';
+import { readOnlineRetail } from './ingest/onlineRetail';
+import type { CatalogueEntry } from './ingest/Interaction';
+import { trainPopularity } from './models/popularity';
+import { trainCoPurchase } from './models/coPurchase';
+import { computeProductFeatures, computeUserFeatures } from './features/offlineFeatures';
+import { ModelRegistry } from './registry/ModelRegistry';
+import type { Manifest } from './registry/Manifest';
+
+/** Datasets the trainer knows how to read. */
+export const DATASETS = ['online-retail'] as const;
+export type DatasetName = (typeof DATASETS)[number];
+
+/** A training failure the CLI reports with its own exit code. */
+export class TrainError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface TrainOptions {
+  dataset: DatasetName;
+  input: string;
+  /** Exclusive cut-off, shop-local epoch ms: nothing at or after it is read. */
+  until: number;
+  registryRoot: string;
+  /** Promote the new version once written (default true). */
+  promote?: boolean;
+  log?: (line: string) => void;
+}
+
+/** The artefacts a model version holds; the servers load exactly these. */
+export interface ModelArtefacts {
+  catalogue: CatalogueEntry[];
+  popularity: ReturnType<typeof trainPopularity>;
+  coPurchase: ReturnType<typeof trainCoPurchase>;
+  userFeatures: ReturnType<typeof computeUserFeatures>;
+  productFeatures: ReturnType<typeof computeProductFeatures>;
+}
+
+/**
+ * Trains a model version from a dataset file, strictly on data before `until`, publishes it to the
+ * registry and (by default) promotes it.
+ */
+export async function train(opts: TrainOptions): Promise<Manifest> {
+  const log = opts.log ?? (() => {});
+  try {
+    await access(opts.input);
+  } catch {
+    throw new TrainError(`input file not found: ${opts.input}`, 3);
+  }
+  const t0 = Date.now();
+  const data = await readOnlineRetail(opts.input, { until: opts.until });
+  log(`read ${data.report.rowsRead} rows, accepted ${data.report.accepted} in ${Date.now() - t0} ms`);
+  if (data.interactions.length === 0) {
+    throw new TrainError(
+      `no usable interactions before ${new Date(opts.until).toISOString().slice(0, 10)}`,
+      4,
+    );
+  }
+  const t1 = Date.now();
+  const popularity = trainPopularity(data.interactions, { until: opts.until });
+  log(
+    `popularity: ${popularity.global.length} products, ${Object.keys(popularity.byCountry).length} countries in ${Date.now() - t1} ms`,
+  );
+  const t2 = Date.now();
+  const coPurchase = trainCoPurchase(data.interactions);
+  log(`co-purchase: ${coPurchase.length} pairs in ${Date.now() - t2} ms`);
+  let min = Infinity;
+  let max = -Infinity;
+  for (const e of data.interactions) {
+    if (e.ts < min) min = e.ts;
+    if (e.ts > max) max = e.ts;
+  }
+  const artefacts: ModelArtefacts = {
+    catalogue: [...data.catalogue.values()],
+    popularity,
+    coPurchase,
+    userFeatures: computeUserFeatures(data.interactions),
+    productFeatures: computeProductFeatures(data.interactions, data.catalogue, opts.until),
+  };
+  const registry = new ModelRegistry(opts.registryRoot);
+  const manifest = await registry.publish(artefacts as unknown as Record<string, unknown>, {
+    dataset: opts.dataset,
+    input: opts.input,
+    dataRange: { from: isoDate(min), to: isoDate(max) },
+    until: isoDate(opts.until),
+    metrics: {
+      products: data.catalogue.size,
+      interactions: data.interactions.length,
+      coPurchasePairs: coPurchase.length,
+    },
+    cleaning: data.report as unknown as Record<string, unknown>,
+  });
+  if (opts.promote !== false) await registry.promote(manifest.version);
+  log(
+    `model ${manifest.version} written${opts.promote !== false ? ' and promoted' : ''} in ${Date.now() - t0} ms`,
+  );
+  return manifest;
+}
+
+function isoDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** Parses YYYY-MM-DD as shop-local midnight (epoch ms); undefined when malformed or not a real date. */
+export function parseUntil(text: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) return undefined;
+  const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!);
+  return new Date(ms).toISOString().slice(0, 10) === text ? ms : undefined;
+}

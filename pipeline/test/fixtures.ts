@@ -1,0 +1,15 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+export const HEADER = 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country';
+
+/** Writes an Online Retail-shaped CSV (gzip when the name ends in .gz) to a temp dir; returns the path. */
+export function writeRetailFile(lines: string[], name = 'retail.csv'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'recs-pipeline-'));
+  const path = join(dir, name);
+  const text = `${[HEADER, ...lines].join('\n')}\n`;
+  writeFileSync(path, name.endsWith('.gz') ? gzipSync(text) : text);
+  return path;
+}
