@@ -1,0 +1,4 @@
+export { buildSubgraphApp, type SubgraphAppOptions } from './buildSubgraphApp';
+export { serveUntilSignal } from './serveUntilSignal';
+export { principalFromHeaders, secretMatches } from './principalFromHeaders';
+export type { SubgraphContext } from './SubgraphContext';

@@ -1,0 +1,2 @@
+export { buildFeaturesApp, type FeaturesAppOptions } from './app';
+export { readFeaturesConfig } from './config';

@@ -1,0 +1,117 @@
+import { badInput, isValidId, normaliseProductId } from '@recs/core';
+
+export const SURFACES = ['HOME', 'PRODUCT', 'CART', 'SEARCH', 'EMAIL', 'PUSH'] as const;
+export type Surface = (typeof SURFACES)[number];
+export const DEVICES = ['desktop', 'mobile', 'tablet', 'app'] as const;
+
+/** The `RecommendationContext` input after validation and normalisation. */
+export interface RecommendationContext {
+  country?: string;
+  device?: (typeof DEVICES)[number];
+  /** Epoch ms of the shopper's local time. */
+  time?: number;
+  productId?: string;
+  cartProductIds: string[];
+  query?: string;
+  candidateProductIds: string[];
+  sessionId?: string;
+}
+
+export interface RecommendationRequest {
+  userId: string;
+  surface: Surface;
+  limit: number;
+  context: RecommendationContext;
+}
+
+/** Raw GraphQL input, as the schema types it. */
+export interface RecommendationContextInput {
+  country?: string | null;
+  device?: string | null;
+  time?: string | null;
+  productId?: string | null;
+  cartProductIds?: string[] | null;
+  query?: string | null;
+  candidateProductIds?: string[] | null;
+  sessionId?: string | null;
+}
+
+const MAX_CART = 100;
+const MAX_CANDIDATES = 500;
+
+function ids(field: string, values: string[] | null | undefined, max: number): string[] {
+  if (!values) return [];
+  if (values.length > max)
+    throw badInput(`context.${field}`, `may hold at most ${max} ids`, `${values.length} ids`);
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const v of values) {
+    if (!isValidId(v))
+      throw badInput(`context.${field}`, 'must hold product ids of 1..64 printable characters', v);
+    const id = normaliseProductId(v);
+    if (!seen.has(id)) {
+      seen.add(id);
+      out.push(id);
+    }
+  }
+  return out;
+}
+
+/**
+ * Validates the arguments of `User.recommendations`; every problem becomes a BAD_USER_INPUT error
+ * naming the argument and what was received.
+ */
+export function parseRecommendationRequest(
+  userId: string,
+  surface: Surface,
+  limit: number | null | undefined,
+  input: RecommendationContextInput | null | undefined,
+): RecommendationRequest {
+  const n = limit ?? 10;
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw badInput('limit', 'must be between 1 and 100', limit);
+  const c = input ?? {};
+  const context: RecommendationContext = {
+    cartProductIds: ids('cartProductIds', c.cartProductIds, MAX_CART),
+    candidateProductIds: ids('candidateProductIds', c.candidateProductIds, MAX_CANDIDATES),
+  };
+  if (c.country != null) {
+    const country = c.country.trim().toUpperCase();
+    if (!/^[A-Z]{2}$/.test(country))
+      throw badInput('context.country', 'must be an ISO 3166-1 alpha-2 code like "DE"', c.country);
+    context.country = country;
+  }
+  if (c.device != null) {
+    const device = c.device.trim().toLowerCase();
+    if (!(DEVICES as readonly string[]).includes(device)) {
+      throw badInput('context.device', `must be one of ${DEVICES.join(', ')}`, c.device);
+    }
+    context.device = device as RecommendationContext['device'];
+  }
+  if (c.time != null) {
+    const t = Date.parse(c.time);
+    if (Number.isNaN(t)) throw badInput('context.time', 'must be an ISO 8601 date-time', c.time);
+    context.time = t;
+  }
+  if (c.productId != null) {
+    if (!isValidId(c.productId)) throw badInput('context.productId', 'must be a product id', c.productId);
+    context.productId = normaliseProductId(c.productId);
+  }
+  if (c.query != null) {
+    if (c.query.length > 500)
+      throw badInput('context.query', 'must be at most 500 characters', `${c.query.length} characters`);
+    context.query = c.query;
+  }
+  if (c.sessionId != null) {
+    if (!isValidId(c.sessionId))
+      throw badInput('context.sessionId', 'must be 1..64 printable characters', c.sessionId);
+    context.sessionId = c.sessionId;
+  }
+  if (surface === 'SEARCH' && context.candidateProductIds.length === 0) {
+    throw badInput(
+      'context.candidateProductIds',
+      'is required for the SEARCH surface (the results to re-rank)',
+      [],
+    );
+  }
+  return { userId, surface, limit: n, context };
+}

@@ -1,0 +1,34 @@
+import { env, type Env } from '@recs/core';
+
+export interface RecommendationsConfig {
+  host: string;
+  port: number;
+  gatewaySecret: string;
+  redisUrl?: string;
+  neo4j?: { uri: string; user: string; password?: string };
+  graphBudgetMs: number;
+  registryDir: string;
+  cacheTtlSeconds: number;
+  logLevel: string;
+}
+
+/** Parses the recommendations subgraph's environment once, at start-up. */
+export function readRecommendationsConfig(e: Env): RecommendationsConfig {
+  return {
+    host: env.str(e, 'HOST', '127.0.0.1'),
+    port: env.port(e, 'RECOMMENDATIONS_PORT', 4001),
+    gatewaySecret: env.secret(e, 'GATEWAY_SECRET', 16),
+    redisUrl: env.url(e, 'REDIS_URL', ['redis', 'rediss']),
+    neo4j: neo4jConfig(e),
+    graphBudgetMs: env.int(e, 'GRAPH_BUDGET_MS', 50, 1, 10_000),
+    registryDir: env.str(e, 'MODEL_REGISTRY_DIR', 'var/models'),
+    cacheTtlSeconds: env.int(e, 'RECOMMENDATIONS_CACHE_TTL_SECONDS', 30, 0, 3600),
+    logLevel: env.oneOf(e, 'LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error'], 'info'),
+  };
+}
+
+function neo4jConfig(e: Env): RecommendationsConfig['neo4j'] {
+  const uri = env.url(e, 'NEO4J_URI', ['bolt', 'neo4j', 'bolt+s', 'neo4j+s']);
+  if (!uri) return undefined;
+  return { uri, user: env.str(e, 'NEO4J_USER', 'neo4j'), password: env.optStr(e, 'NEO4J_PASSWORD') };
+}

@@ -1,0 +1,53 @@
+import Redis from 'ioredis';
+import { createLogger } from '@recs/core';
+import { MemoryCoPurchaseGraph, Neo4jCoPurchaseGraph, type CoPurchaseGraph } from '@recs/graph';
+import { loadPromotedBundle } from '@recs/pipeline';
+import { serveUntilSignal } from '@recs/subgraph-kit';
+import { buildRecommendationsApp } from './app';
+import { readRecommendationsConfig } from './config';
+import { Recommender } from './Recommender';
+import { graphLabel, syncGraph } from './syncGraph';
+
+const config = readRecommendationsConfig(process.env);
+const log = createLogger('recommendations', config.logLevel);
+const bundle = await loadPromotedBundle(config.registryDir);
+log.info({ modelVersion: bundle.version }, 'model loaded');
+
+const redis = config.redisUrl
+  ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true })
+  : undefined;
+log.info(
+  { cache: redis ? 'redis' : 'memory' },
+  redis ? 'field cache on Redis' : 'REDIS_URL unset: embedded in-process cache',
+);
+
+const graph: CoPurchaseGraph = config.neo4j
+  ? new Neo4jCoPurchaseGraph({ ...config.neo4j, label: graphLabel(bundle.version) })
+  : new MemoryCoPurchaseGraph();
+log.info(
+  { graph: graph.kind },
+  config.neo4j ? 'co-purchase graph on Neo4j' : 'NEO4J_URI unset: embedded in-process graph',
+);
+const started = Date.now();
+const loaded = await syncGraph(graph, bundle);
+log.info(
+  { edges: loaded, ms: Date.now() - started },
+  loaded ? 'co-purchase graph loaded' : 'co-purchase graph already current',
+);
+
+const app = await buildRecommendationsApp({
+  recommender: new Recommender({ bundle, graph, log, graphBudgetMs: config.graphBudgetMs }),
+  gatewaySecret: config.gatewaySecret,
+  logger: log,
+  redis,
+  cacheTtlSeconds: config.cacheTtlSeconds,
+});
+await serveUntilSignal(app, {
+  host: config.host,
+  port: config.port,
+  log,
+  onClose: async () => {
+    await graph.close();
+    await redis?.quit();
+  },
+});
