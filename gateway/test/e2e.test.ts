@@ -1,0 +1,256 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startStack, testRedis, type Stack } from '@recs/testkit';
+
+/**
+ * End-to-end through the gateway: three real subgraphs over HTTP, real Redis for the feature store
+ * and the field cache, a model trained on the bundled Online Retail data.
+ */
+let stack: Stack;
+before(async () => {
+  stack = await startStack({ redisUrl: (await testRedis()).url });
+});
+after(async () => {
+  await stack?.stop();
+});
+
+const CART = `query Cart($userId: ID!, $cart: [ID!]!, $limit: Int) {
+  user(id: $userId) {
+    id
+    recommendations(surface: CART, limit: $limit, context: { cartProductIds: $cart }) {
+      requestId modelVersion fallback
+      items { product { id } score position reason reasonCode }
+    }
+  }
+}`;
+
+type CartData = {
+  user: {
+    id: string;
+    recommendations: {
+      requestId: string;
+      modelVersion: string;
+      fallback: boolean;
+      items: {
+        product: { id: string };
+        score: number;
+        position: number;
+        reason: string;
+        reasonCode: string;
+      }[];
+    };
+  } | null;
+};
+
+describe('authentication and authorisation', () => {
+  test('a service key reads any user, with real products, never the cart items', async () => {
+    const { status, body } = await stack.query({
+      query: CART,
+      variables: { userId: '17850', cart: ['85123A', '71053'], limit: 10 },
+    });
+    assert.equal(status, 200);
+    assert.equal(body.errors, undefined);
+    const recs = (body.data as CartData).user!.recommendations;
+    assert.equal(recs.items.length, 10);
+    assert.equal(recs.modelVersion, stack.modelVersion);
+    assert.deepEqual(
+      recs.items.map((i) => i.position),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
+    for (const item of recs.items) {
+      assert.match(item.product.id, /^\d{5}[A-Z]*$/);
+      assert.ok(!['85123A', '71053'].includes(item.product.id));
+      assert.ok(item.reason.length > 0);
+    }
+    for (let i = 1; i < recs.items.length; i++) assert.ok(recs.items[i - 1]!.score >= recs.items[i]!.score);
+  });
+
+  test('CART recommends what real baskets bought together with the whole cart, with the evidence', async () => {
+    const { body } = await stack.query({
+      query: CART,
+      variables: { userId: '17850', cart: ['22726', '22727'], limit: 5 },
+    });
+    const recs = (body.data as CartData).user!.recommendations;
+    assert.equal(recs.fallback, false);
+    const first = recs.items[0]!;
+    assert.equal(first.reasonCode, 'BOUGHT_TOGETHER');
+    assert.match(first.reason, /^Bought together with .+ in \d+ orders$/);
+    assert.ok(!['22726', '22727'].includes(first.product.id));
+  });
+
+  test('each answer has its own request id, even when served from the cache', async () => {
+    const vars = { userId: '17850', cart: ['22086'], limit: 5 };
+    const a = await stack.query({ query: CART, variables: vars });
+    const b = await stack.query({ query: CART, variables: vars });
+    const ra = (a.body.data as CartData).user!.recommendations;
+    const rb = (b.body.data as CartData).user!.recommendations;
+    assert.deepEqual(ra.items, rb.items);
+    assert.notEqual(ra.requestId, rb.requestId);
+  });
+
+  test('a bearer token reads its own user', async () => {
+    const { body } = await stack.query(
+      { query: '{ user(id: "17850") { id features { orderCount country } } }' },
+      { authorization: `Bearer ${stack.userToken('17850')}` },
+    );
+    assert.equal(body.errors, undefined);
+    const user = (body.data as { user: { id: string; features: { orderCount: number; country: string } } })
+      .user;
+    assert.equal(user.id, '17850');
+    assert.ok(user.features.orderCount > 0);
+    assert.equal(user.features.country, 'GB');
+  });
+
+  test("a bearer token gets FORBIDDEN for another user's recommendations and features", async () => {
+    const headers = { authorization: `Bearer ${stack.userToken('17850')}` };
+    const recs = await stack.query({ query: CART, variables: { userId: '13047', cart: [] } }, headers);
+    assert.equal(recs.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+    assert.equal((recs.body.data as CartData | null)?.user ?? null, null);
+    const features = await stack.query(
+      { query: '{ user(id: "13047") { features { orderCount } } }' },
+      headers,
+    );
+    assert.equal(features.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+  });
+
+  test('no credentials, a wrong key, a forged or expired token: UNAUTHENTICATED with 401', async () => {
+    const q = { query: '{ user(id: "17850") { id } }' };
+    const attempts: Record<string, string>[] = [
+      {},
+      { 'x-api-key': 'not-a-key-0000000000000000000000' },
+      { authorization: `Bearer ${stack.userToken('17850').slice(0, -2)}xx` },
+      { authorization: `Bearer ${stack.userToken('17850', -3600)}` },
+      { authorization: 'Basic abc' },
+    ];
+    for (const headers of attempts) {
+      const { status, body } = await stack.query(q, headers);
+      assert.equal(status, 401, JSON.stringify(headers));
+      assert.equal(body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+      assert.equal(body.data, undefined);
+    }
+  });
+
+  test('a subgraph called directly without the gateway secret is refused', async () => {
+    for (const url of Object.values(stack.subgraphUrls)) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-recs-principal': 'service',
+          'x-recs-role': 'admin',
+        },
+        body: JSON.stringify({ query: '{ _service { sdl } }' }),
+      });
+      assert.equal(res.status, 401);
+      const body = (await res.json()) as { errors: { extensions: { code: string } }[] };
+      assert.equal(body.errors[0]!.extensions.code, 'UNAUTHENTICATED');
+    }
+    // With the secret but a wrong one of the same length, still refused.
+    const res = await fetch(stack.subgraphUrls.recommendations, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-recs-gateway-secret': 'x'.repeat(stack.gatewaySecret.length),
+        'x-recs-principal': 'service',
+        'x-recs-role': 'admin',
+      },
+      body: JSON.stringify({ query: '{ _service { sdl } }' }),
+    });
+    assert.equal(res.status, 401);
+  });
+});
+
+describe('input validation and limits', () => {
+  test('an unknown user id gets cold-start recommendations, not an error', async () => {
+    const { body } = await stack.query({
+      query: CART,
+      variables: { userId: 'new-shopper-42', cart: [], limit: 4 },
+    });
+    assert.equal(body.errors, undefined);
+    const recs = (body.data as CartData).user!.recommendations;
+    assert.equal(recs.items.length, 4);
+    assert.equal(recs.fallback, false);
+  });
+
+  test('limit outside 1..100 gets BAD_USER_INPUT naming the argument', async () => {
+    for (const limit of [0, 101, -5]) {
+      const { body } = await stack.query({ query: CART, variables: { userId: '17850', cart: [], limit } });
+      assert.equal(body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', `limit ${limit}`);
+      assert.match(body.errors![0]!.message, /limit/);
+    }
+  });
+
+  test('a malformed country gets BAD_USER_INPUT', async () => {
+    const { body } = await stack.query({
+      query:
+        '{ user(id: "17850") { recommendations(surface: HOME, context: { country: "Germany" }) { requestId } } }',
+    });
+    assert.equal(body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.match(body.errors![0]!.message, /context\.country/);
+  });
+
+  test('an over-deep query is rejected with QUERY_TOO_DEEP before reaching subgraphs', async () => {
+    const deep = `{ user(id: "17850") { recommendations(surface: HOME) { items { product { features { observedTitle } } } } } }`;
+    const ok = await stack.query({ query: deep });
+    assert.equal(ok.body.errors, undefined, 'depth 6 is within the limit of 10');
+    // Depth is checked before validation, so even nonsense nested 11 deep costs nothing downstream.
+    const tooDeep = await stack.query({
+      query: '{ a { b { c { d { e { f { g { h { i { j { k } } } } } } } } } } }',
+    });
+    assert.equal(tooDeep.status, 400);
+    assert.equal(tooDeep.body.errors?.[0]?.extensions?.code, 'QUERY_TOO_DEEP');
+    // Fragments count: the same depth hidden behind a spread is still too deep.
+    const viaFragment = await stack.query({
+      query:
+        'query { a { ...F } } fragment F on X { b { c { d { e { f { g { h { i { j { k } } } } } } } } } }',
+    });
+    assert.equal(viaFragment.body.errors?.[0]?.extensions?.code, 'QUERY_TOO_DEEP');
+  });
+
+  test('too many aliases and oversized documents are refused with their codes', async () => {
+    const aliases = Array.from({ length: 31 }, (_, i) => `a${i}: user(id: "${i}") { id }`).join(' ');
+    const many = await stack.query({ query: `{ ${aliases} }` });
+    assert.equal(many.status, 400);
+    assert.equal(many.body.errors?.[0]?.extensions?.code, 'TOO_MANY_ALIASES');
+    const big = await stack.query({ query: `{ user(id: "17850") { id } } # ${'x'.repeat(20_001)}` });
+    assert.equal(big.status, 413);
+    assert.equal(big.body.errors?.[0]?.extensions?.code, 'DOCUMENT_TOO_LARGE');
+  });
+});
+
+describe('operations endpoints', () => {
+  test('/health, /ready and /metrics answer', async () => {
+    const base = new URL(stack.gatewayUrl).origin;
+    assert.equal((await fetch(`${base}/health`)).status, 200);
+    const ready = await fetch(`${base}/ready`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(((await ready.json()) as { subgraphs: Record<string, boolean> }).subgraphs, {
+      recommendations: true,
+      features: true,
+      experiments: true,
+    });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /recs_gateway_request_duration_seconds_bucket/);
+    assert.match(metrics, /recs_gateway_errors_total\{code="UNAUTHENTICATED"/);
+  });
+
+  test('CORS lets the Apollo Studio Explorer call the gateway, and no other origin', async () => {
+    const preflight = await fetch(stack.gatewayUrl, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://studio.apollographql.com', 'access-control-request-method': 'POST' },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://studio.apollographql.com');
+    assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /x-api-key/);
+    const other = await fetch(stack.gatewayUrl, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example' },
+    });
+    assert.equal(other.headers.get('access-control-allow-origin'), null);
+  });
+
+  test('introspection is off in production mode', async () => {
+    const { body } = await stack.query({ query: '{ __schema { queryType { name } } }' });
+    assert.ok(body.errors?.length, 'introspection must be refused');
+  });
+});
