@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import neo4j, { type Driver } from 'neo4j-driver';
-import { testNeo4j } from '@recs/testkit';
+import { testNeo4j } from '@recs/testkit/services';
 import { Neo4jCoPurchaseGraph } from '../src/index';
 import { runCoPurchaseGraphContract } from './CoPurchaseGraph.contract';
 

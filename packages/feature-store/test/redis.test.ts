@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
-import { testRedis } from '@recs/testkit';
+import { testRedis } from '@recs/testkit/services';
 import { createRedisFeatureStore, featureKey, listKey, type FeatureStore } from '../src/index';
 import { runFeatureStoreContract } from './FeatureStore.contract';
 

@@ -1,0 +1,2 @@
+export { startRedis, testRedis, type RedisHandle } from './redis';
+export { startNeo4j, testNeo4j, type Neo4jHandle } from './neo4j';

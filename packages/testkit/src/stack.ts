@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import Redis from 'ioredis';
+import { createLogger } from '@recs/core';
+import type { Experiment } from '@recs/experiments';
+import { createMemoryFeatureStore, createRedisFeatureStore, type FeatureStore } from '@recs/feature-store';
+import { Gateway, signUserToken, type GatewayConfig } from '@recs/gateway';
+import { ModelRegistry, loadPromotedBundle, promotedVersion, publishFeatures } from '@recs/pipeline';
+import { composeSupergraph, readSupergraphConfig } from '@recs/schema';
+import { buildExperimentsApp } from '@recs/subgraph-experiments';
+import { buildFeaturesApp } from '@recs/subgraph-features';
+import { Recommender, buildRecommendationsApp, graphLabel, syncGraph } from '@recs/subgraph-recommendations';
+import { MemoryCoPurchaseGraph, Neo4jCoPurchaseGraph, type CoPurchaseGraph } from '@recs/graph';
+import { trainedRegistry } from './trainedRegistry';
+
+export interface StackOptions {
+  /** Real Redis for the feature store and the field cache; embedded defaults when absent. */
+  redisUrl?: string;
+  /** Real Neo4j for the co-purchase graph; the in-process graph when absent. */
+  neo4j?: { uri: string; user: string; password: string };
+  /** Replaces the graph (e.g. one that fails, to test fallbacks). */
+  graph?: CoPurchaseGraph;
+  experiments?: Experiment[];
+  /** Extra subgraphs composed into the supergraph (e.g. a shop's catalogue), served by the caller. */
+  extraSubgraphs?: { name: string; url: string; sdl: string }[];
+  cacheTtlSeconds?: number;
+  gateway?: Partial<GatewayConfig>;
+}
+
+export interface Stack {
+  gatewayUrl: string;
+  subgraphUrls: Record<'recommendations' | 'features' | 'experiments', string>;
+  serviceKey: string;
+  adminKey: string;
+  gatewaySecret: string;
+  registryDir: string;
+  modelVersion: string;
+  /** A shopper's bearer token signed with the stack's secret. */
+  userToken(userId: string, ttlSeconds?: number): string;
+  /** POSTs a GraphQL operation to the gateway with the given headers. */
+  query(
+    body: { query: string; variables?: Record<string, unknown> },
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: GraphQLBody }>;
+  stop(): Promise<void>;
+}
+
+export interface GraphQLBody {
+  data?: Record<string, unknown> | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+const secret = (n = 24) => randomBytes(n).toString('hex');
+
+async function listen(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/graphql`;
+}
+
+/**
+ * The whole federated API in this process, as production wires it: the three subgraphs (each on
+ * its own port) and the gateway over a supergraph composed from rover.yaml, with a model trained on
+ * the bundled data. Every secret is fresh. `stop()` closes everything it opened.
+ */
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const registryDir = await trainedRegistry();
+  const bundle = await loadPromotedBundle(registryDir);
+  const log = createLogger('test-stack', 'warn');
+  const gatewaySecret = secret();
+  const serviceKey = secret();
+  const adminKey = secret();
+  const jwtSecret = secret(32);
+  const redis = opts.redisUrl ? new Redis(opts.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
+  const keyPrefix = `test-${secret(4)}`;
+  const store: FeatureStore = opts.redisUrl
+    ? createRedisFeatureStore({ url: opts.redisUrl, keyPrefix })
+    : createMemoryFeatureStore();
+  await publishFeatures(
+    store,
+    new ModelRegistry(registryDir),
+    await promotedVersion(new ModelRegistry(registryDir)),
+  );
+
+  const graph: CoPurchaseGraph =
+    opts.graph ??
+    (opts.neo4j
+      ? new Neo4jCoPurchaseGraph({ ...opts.neo4j, label: graphLabel(bundle.version) })
+      : new MemoryCoPurchaseGraph());
+  if (!opts.graph) await syncGraph(graph, bundle);
+  const apps = await Promise.all([
+    buildRecommendationsApp({
+      recommender: new Recommender({ bundle, graph, log }),
+      gatewaySecret,
+      logger: log,
+      redis,
+      cacheTtlSeconds: opts.cacheTtlSeconds ?? 30,
+    }),
+    buildFeaturesApp({ store, gatewaySecret, logger: log }),
+    buildExperimentsApp({ experiments: opts.experiments ?? [], gatewaySecret, logger: log }),
+  ]);
+  const [recUrl, featUrl, expUrl] = await Promise.all(apps.map(listen));
+  const subgraphUrls = { recommendations: recUrl!, features: featUrl!, experiments: expUrl! };
+  const supergraphSdl = composeSupergraph(readSupergraphConfig(), opts.extraSubgraphs ?? []).supergraphSdl;
+  const config: GatewayConfig = {
+    host: '127.0.0.1',
+    port: 0,
+    mode: 'production',
+    gatewaySecret,
+    apiKeys: [
+      { name: 'test-service', role: 'service', key: serviceKey },
+      { name: 'test-admin', role: 'admin', key: adminKey },
+    ],
+    jwtSecret,
+    subgraphUrls,
+    limits: { maxDepth: 10, maxAliases: 30, maxDocumentBytes: 20_000, maxBodyBytes: 1_000_000 },
+    corsOrigins: ['https://studio.apollographql.com'],
+    subgraphTimeoutMs: 2_000,
+    logLevel: 'warn',
+    ...opts.gateway,
+  };
+  const gateway = new Gateway({ config, supergraphSdl, logger: log });
+  const gatewayUrl = await gateway.start();
+  return {
+    gatewayUrl,
+    subgraphUrls,
+    serviceKey,
+    adminKey,
+    gatewaySecret,
+    registryDir,
+    modelVersion: bundle.version,
+    userToken: (userId, ttl) => signUserToken(jwtSecret, userId, ttl),
+    async query(body, headers = { 'x-api-key': serviceKey }) {
+      const res = await fetch(gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as GraphQLBody };
+    },
+    async stop() {
+      await gateway.stop(2_000);
+      await Promise.all(apps.map((a) => a.close()));
+      await store.close();
+      if (!opts.graph) await graph.close();
+      await redis?.quit();
+    },
+  };
+}
