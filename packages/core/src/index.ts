@@ -7,3 +7,4 @@ export { normaliseProductId, normaliseUserId, isValidId } from './ids';
 export { createLogger, REDACTED_PATHS, type Logger } from './logger';
 export { HEADERS } from './headers';
 export { type Principal, canReadUser, canWriteUser, isAdmin } from './Principal';
+export { seededRandom } from './random';

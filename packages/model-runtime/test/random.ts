@@ -1,17 +1,9 @@
 import type { Mlp } from '../src/Mlp';
 import type { TreeEnsemble, TreeNode } from '../src/TreeEnsemble';
 
-/** Seeded uniform [0, 1) generator (mulberry32), so parity failures reproduce. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '@recs/core';
+
+export { seededRandom };
 
 export function uniform(rng: () => number, lo: number, hi: number): number {
   return lo + (hi - lo) * rng();

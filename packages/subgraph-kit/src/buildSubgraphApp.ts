@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import mercurius from 'mercurius';
 import mercuriusCache, { type MercuriusCachePolicy } from 'mercurius-cache';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -38,7 +38,8 @@ export interface SubgraphAppOptions<L> {
 export async function buildSubgraphApp<L>(opts: SubgraphAppOptions<L>): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Request lines are logged once, at the gateway, with the request id.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1_048_576,
   });
   const metrics = new Registry();

@@ -1,15 +1,8 @@
 // Deterministic test data and an exact reference search that shares no code with the backends.
 
-/** mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed | 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '@recs/core';
+
+export { seededRandom };
 
 /** `n` L2-normalised Gaussian vectors of dimension `dim`, row-major. */
 export function randomUnitVectors(n: number, dim: number, random: () => number): Float32Array {
