@@ -5,6 +5,10 @@ export interface Variant {
   allocation: number;
 }
 
+/** The surfaces of the recommendations API. */
+export const SURFACES = ['HOME', 'PRODUCT', 'CART', 'SEARCH', 'EMAIL', 'PUSH'] as const;
+export type Surface = (typeof SURFACES)[number];
+
 export type ExperimentStatus = 'DRAFT' | 'RUNNING' | 'STOPPED';
 
 /**
@@ -20,6 +24,8 @@ export interface Experiment {
   /** The slice of the layer's traffic this experiment owns, in percent: [from, to). */
   traffic: { from: number; to: number };
   variants: Variant[];
+  /** Surfaces whose recommendations the experiment changes; all of them when omitted. */
+  surfaces?: Surface[];
   /** Only users matching the segment enter. */
   segment?: { countries?: string[] };
 }

@@ -1,11 +1,11 @@
-import type { Experiment } from './Experiment';
+import { SURFACES, type Experiment } from './Experiment';
 
 /** Thrown with every problem of an experiment set, one per line. */
 export class ExperimentConfigError extends Error {}
 
 /**
  * Checks an experiment set: unique ids, allocations of each experiment summing to 100, traffic slices
- * inside [0, 100] and not overlapping within a layer (exclusivity). Throws with all problems found.
+ * inside [0, 100], known surfaces and not overlapping within a layer (exclusivity). Throws with all problems found.
  */
 export function validateExperiments(experiments: readonly Experiment[]): void {
   const problems: string[] = [];
@@ -20,6 +20,13 @@ export function validateExperiments(experiments: readonly Experiment[]): void {
       e.variants.some((v) => !(v.allocation >= 0))
     ) {
       problems.push(`experiment ${e.id}: variant allocations must be >= 0 and sum to 100; received ${sum}`);
+    }
+    for (const surface of e.surfaces ?? []) {
+      if (!(SURFACES as readonly string[]).includes(surface)) {
+        problems.push(
+          `experiment ${e.id}: unknown surface ${JSON.stringify(surface)} (expected one of ${SURFACES.join(', ')})`,
+        );
+      }
     }
     if (!(e.traffic.from >= 0 && e.traffic.to <= 100 && e.traffic.from < e.traffic.to)) {
       problems.push(

@@ -1,6 +1,6 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { ErrorCode, RecsError, badInput, canReadUser, isValidId, normaliseUserId } from '@recs/core';
-import { assign, type Experiment } from '@recs/experiments';
+import { SURFACES, assign, type Experiment, type Surface } from '@recs/experiments';
 import type { SubgraphContext } from '@recs/subgraph-kit';
 
 type Ctx = SubgraphContext<Record<string, never>>;
@@ -10,10 +10,21 @@ export function buildResolvers(experiments: () => readonly Experiment[]): GraphQ
   return {
     Query: {
       experiments: (_: unknown, _args: unknown, ctx: Ctx) => {
-        if (ctx.principal.kind !== 'service') {
-          throw new RecsError(ErrorCode.FORBIDDEN, 'experiments are visible to service and admin keys only');
-        }
+        requireService(ctx);
         return experiments();
+      },
+    },
+    Experiment: {
+      surfaces: (e: Experiment): readonly Surface[] => e.surfaces ?? SURFACES,
+    },
+    Product: {
+      __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+      experiments: (_product: { id: string }, _args: unknown, ctx: Ctx) => {
+        requireService(ctx);
+        return experiments().filter(
+          (e) =>
+            e.status === 'RUNNING' && (e.surfaces ?? SURFACES).some((s) => s === 'PRODUCT' || s === 'CART'),
+        );
       },
     },
     User: {
@@ -28,4 +39,10 @@ export function buildResolvers(experiments: () => readonly Experiment[]): GraphQ
       experiments: (user: { id: string }) => assign(user.id, experiments()),
     },
   };
+}
+
+function requireService(ctx: Ctx): void {
+  if (ctx.principal.kind !== 'service') {
+    throw new RecsError(ErrorCode.FORBIDDEN, 'experiments are visible to service and admin keys only');
+  }
 }
