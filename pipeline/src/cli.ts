@@ -3,14 +3,17 @@ import { resolve } from 'node:path';
 import { DATASETS, TrainError, parseUntil, train, type DatasetName } from './train';
 import { ModelRegistry, RegistryError } from './registry/ModelRegistry';
 import { SourceFormatError } from './ingest/onlineRetail';
+import { runEvaluation } from './eval/runEvaluation';
 
 /**
- * Command line: `train`, `models list|promote|rollback`.
+ * Command line: `train`, `evaluate`, `models list|promote|rollback`.
  * Exit codes: 0 ok, 2 usage (bad flag, bad date, unknown dataset), 3 input missing or unreadable,
  * 4 empty result, 5 registry error.
  */
 const USAGE = `usage:
   train --dataset online-retail --input FILE --until YYYY-MM-DD [--registry DIR] [--no-promote]
+  evaluate --dataset online-retail --input FILE --until YYYY-MM-DD [--until ...] [--days 31] [--k 10]
+           [--out DIR] [--no-ranker]
   models list [--registry DIR]
   models promote VERSION [--registry DIR]
   models rollback [--registry DIR]`;
@@ -24,14 +27,18 @@ async function main(argv: string[]): Promise<void> {
     options: {
       dataset: { type: 'string' },
       input: { type: 'string' },
-      until: { type: 'string' },
+      until: { type: 'string', multiple: true },
       registry: { type: 'string' },
       'no-promote': { type: 'boolean' },
+      days: { type: 'string' },
+      k: { type: 'string' },
+      out: { type: 'string' },
+      'no-ranker': { type: 'boolean' },
     },
   });
   const registryRoot = resolve(values.registry ?? process.env.MODEL_REGISTRY_DIR ?? 'var/models');
   const [command, sub, arg] = positionals;
-  if (command === 'train') {
+  if (command === 'train' || command === 'evaluate') {
     const dataset = values.dataset;
     if (!dataset || !(DATASETS as readonly string[]).includes(dataset)) {
       throw new UsageError(
@@ -39,12 +46,30 @@ async function main(argv: string[]): Promise<void> {
       );
     }
     if (!values.input) throw new UsageError('--input FILE is required');
-    if (!values.until) throw new UsageError('--until YYYY-MM-DD is required');
-    const until = parseUntil(values.until);
-    if (until === undefined)
-      throw new UsageError(
-        `--until must be a real date YYYY-MM-DD; received ${JSON.stringify(values.until)}`,
-      );
+    if (!values.until?.length) throw new UsageError('--until YYYY-MM-DD is required');
+    const cuts = values.until.map((text) => {
+      const ms = parseUntil(text);
+      if (ms === undefined)
+        throw new UsageError(`--until must be a real date YYYY-MM-DD; received ${JSON.stringify(text)}`);
+      return ms;
+    });
+    if (command === 'evaluate') {
+      const days = positiveInt('--days', values.days ?? '31');
+      const k = positiveInt('--k', values.k ?? '10');
+      await runEvaluation({
+        dataset: dataset as DatasetName,
+        input: resolve(values.input),
+        cuts,
+        days,
+        k,
+        outDir: resolve(values.out ?? 'var/eval'),
+        ranker: !values['no-ranker'],
+        log: (line) => console.error(`[evaluate] ${line}`),
+      });
+      return;
+    }
+    if (cuts.length > 1) throw new UsageError('train takes one --until');
+    const until = cuts[0]!;
     const manifest = await train({
       dataset: dataset as DatasetName,
       input: resolve(values.input),
@@ -82,6 +107,13 @@ async function main(argv: string[]): Promise<void> {
     throw new UsageError(`unknown models command ${JSON.stringify(sub)}`);
   }
   throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+}
+
+function positiveInt(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`${flag} must be a positive integer; received ${JSON.stringify(text)}`);
+  return n;
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -1,0 +1,304 @@
+import type { Interaction } from '../ingest/Interaction';
+import {
+  basketEaseScores,
+  buyAgainScores,
+  coldStartScores,
+  cooccurrenceScores,
+  cosineScores,
+  trainCandidateModels,
+  userEaseScores,
+  type CandidateModels,
+} from '../models/candidateModels';
+import type { UserHistory } from '../models/InteractionMatrix';
+import {
+  catalogueCoverage,
+  hitRate,
+  intraListDiversity,
+  ndcgAt,
+  novelty,
+  popularityBias,
+  precisionAt,
+  recallAt,
+  reciprocalRank,
+} from './metrics';
+import { buildCases, type EvaluationCases } from './protocols';
+import { topK } from './topK';
+import { textScores } from '../models/textSimilarity';
+import { rankCandidates, trainRankers, type RankerOptions, type Rankers } from '../ranker/trainRanker';
+
+export type Protocol = 'cart' | 'home' | 'new-customers';
+
+/** What a method sees for one case: never the hidden product or the test-window purchases. */
+export interface Query {
+  userId: string | null;
+  /** The customer's training history, when there is one. */
+  history: UserHistory | undefined;
+  /** Cart items as catalogue indices (empty for HOME). */
+  cart: Int32Array;
+  country: string | null;
+  ts: number;
+}
+
+export interface Method {
+  name: string;
+  /** `reference` = a baseline of the datasets README; `source` = one candidate source; `hybrid` = the blend. */
+  kind: 'reference' | 'source' | 'hybrid';
+  protocols: readonly Protocol[];
+  score(q: Query, m: CandidateModels, out: Float32Array): void;
+}
+
+export interface MetricRow {
+  protocol: Protocol;
+  method: string;
+  kind: Method['kind'];
+  cases: number;
+  hr: number;
+  mrr: number;
+  ndcg: number;
+  precision: number;
+  recall: number;
+  coverage: number;
+  diversity: number;
+  novelty: number;
+  popularityBias: number;
+}
+
+export interface EvaluationResult {
+  cut: string;
+  end: string;
+  k: number;
+  catalogueSize: number;
+  cases: { cart: number; home: number; newCustomers: number; cartSkippedNewProduct: number };
+  rows: MetricRow[];
+  timings: Record<string, number>;
+}
+
+const countryPopularity = (q: Query, m: CandidateModels, out: Float32Array): void => {
+  const c = (q.country && m.recentPopularityByCountry.get(q.country)) || m.recentPopularity;
+  for (let i = 0; i < out.length; i++) out[i]! += c[i]!;
+};
+
+/** The reference baselines (computed by the same code as the engine's sources) and the hybrids. */
+export const METHODS: readonly Method[] = [
+  {
+    name: 'popularity (last 30 days)',
+    kind: 'reference',
+    protocols: ['cart', 'home', 'new-customers'],
+    score: (_q, m, out) => out.set(m.recentPopularity),
+  },
+  {
+    name: 'popularity by country',
+    kind: 'reference',
+    protocols: ['home', 'new-customers'],
+    score: countryPopularity,
+  },
+  {
+    name: 'co-occurrence counts',
+    kind: 'reference',
+    protocols: ['cart'],
+    score: (q, m, out) => cooccurrenceScores(m, q.cart, out),
+  },
+  {
+    name: 'item-kNN cosine',
+    kind: 'reference',
+    protocols: ['cart'],
+    score: (q, m, out) => cosineScores(m, q.cart, out),
+  },
+  {
+    name: 'EASE on invoices',
+    kind: 'reference',
+    protocols: ['cart'],
+    score: (q, m, out) => basketEaseScores(m, q.cart, out),
+  },
+  {
+    name: 'EASE on customers',
+    kind: 'reference',
+    protocols: ['home'],
+    score: (q, m, out) => q.history && userEaseScores(m, q.history, out),
+  },
+  {
+    name: 'buy-again (personal frequency)',
+    kind: 'reference',
+    protocols: ['home'],
+    score: (q, m, out) => q.history && buyAgainScores(q.history, m.matrix.until, out),
+  },
+];
+
+/** Candidate sources of the engine that are not reference baselines, each evaluated alone. */
+export const SOURCE_METHODS: readonly Method[] = [
+  {
+    name: 'content (TF-IDF titles)',
+    kind: 'source',
+    protocols: ['cart'],
+    score: (q, m, out) => textScores(m.text, q.cart, out, new Float32Array(out.length)),
+  },
+  {
+    name: 'first-order popularity (60 days)',
+    kind: 'source',
+    protocols: ['new-customers'],
+    score: (_q, m, out) => out.set(m.firstOrderPopularity),
+  },
+];
+
+/** The engine's cold-start list for shoppers without history. */
+export const COLD_START_METHOD: Method = {
+  name: 'cold start (first orders + country)',
+  kind: 'hybrid',
+  protocols: ['new-customers'],
+  score: (q, m, out) => coldStartScores(m, q.country, out),
+};
+
+export interface EvaluateOptions extends RankerOptions {
+  cut: number;
+  end: number;
+  k?: number;
+  methods?: readonly Method[];
+  seed?: number;
+  /** Train and evaluate the learned rankers (default true). */
+  ranker?: boolean;
+}
+
+/** The learned rankers as evaluation methods: candidates from every source, one GBDT score each. */
+export function rankerMethods(rankers: Rankers): Method[] {
+  const method = (surface: 'cart' | 'home'): Method => ({
+    name: `learned ranker (${surface === 'cart' ? 'EASE, cosine, buy-again' : 'buy-again, EASE, trending'})`,
+    kind: 'hybrid',
+    protocols: [surface],
+    score: (q, m, out) => {
+      out.fill(-1);
+      const r = rankCandidates(
+        rankers[surface],
+        m,
+        { history: q.history, cart: q.cart, country: q.country, ts: q.ts },
+        surface,
+      );
+      for (let k = 0; k < r.items.length; k++) out[r.items[k]!] = r.scores[k]!;
+    },
+  });
+  return [method('cart'), method('home')];
+}
+
+/** Trains the candidate models on data before `cut` and scores every method on every protocol. */
+export async function evaluate(
+  interactions: readonly Interaction[],
+  opts: EvaluateOptions,
+): Promise<EvaluationResult> {
+  const k = opts.k ?? 10;
+  const timings: Record<string, number> = {};
+  let t = Date.now();
+  const models = await trainCandidateModels(interactions, opts.cut, opts);
+  timings.trainMs = Date.now() - t;
+  const methods = [...(opts.methods ?? [...METHODS, ...SOURCE_METHODS, COLD_START_METHOD])];
+  if (opts.ranker !== false) {
+    t = Date.now();
+    methods.push(...rankerMethods(await trainRankers(interactions, opts.cut, opts)));
+    timings.rankerMs = Date.now() - t;
+  }
+  const cases = buildCases(interactions, opts.cut, opts.end, new Set(models.matrix.items), opts.seed ?? 42);
+  t = Date.now();
+  const rows: MetricRow[] = [];
+  for (const method of methods) {
+    for (const protocol of method.protocols) rows.push(runProtocol(method, protocol, cases, models, k));
+  }
+  timings.scoreMs = Date.now() - t;
+  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  return {
+    cut: iso(opts.cut),
+    end: iso(opts.end),
+    k,
+    catalogueSize: models.matrix.items.length,
+    cases: {
+      cart: cases.cart.length,
+      home: cases.home.length,
+      newCustomers: cases.newCustomers.length,
+      cartSkippedNewProduct: cases.cartSkippedNewProduct,
+    },
+    rows,
+    timings,
+  };
+}
+
+function runProtocol(
+  method: Method,
+  protocol: Protocol,
+  cases: EvaluationCases,
+  m: CandidateModels,
+  k: number,
+): MetricRow {
+  const n = m.matrix.items.length;
+  const { index, items, users, itemBaskets } = m.matrix;
+  const scores = new Float32Array(n);
+  const lists: string[][] = [];
+  const sums = {
+    hr: 0,
+    mrr: 0,
+    ndcg: 0,
+    precision: 0,
+    recall: 0,
+    diversity: 0,
+    novelty: 0,
+    popularityBias: 0,
+  };
+  const popularity = new Map(items.map((id, i) => [id, itemBaskets[i]!] as const));
+  let total = 0;
+  for (const v of itemBaskets) total += v;
+  const meanPopularity = total / n;
+  const similarity = (a: string, b: string): number => {
+    const i = index.get(a)!;
+    const j = index.get(b)!;
+    const c = m.cooccurrence;
+    return c[i * n + j]! / Math.sqrt(c[i * n + i]! * c[j * n + j]!);
+  };
+  const queries =
+    protocol === 'cart'
+      ? cases.cart.map((c) => ({
+          q: {
+            userId: c.userId,
+            history: c.userId ? users.get(c.userId) : undefined,
+            cart: Int32Array.from(c.cart.filter((p) => index.has(p)).map((p) => index.get(p)!)),
+            country: c.country,
+            ts: c.ts,
+          },
+          target: new Set([c.hidden]),
+        }))
+      : (protocol === 'home' ? cases.home : cases.newCustomers).map((c) => ({
+          q: {
+            userId: c.userId,
+            history: users.get(c.userId),
+            cart: new Int32Array(0),
+            country: c.country,
+            ts: c.ts,
+          },
+          target: c.target,
+        }));
+  for (const { q, target } of queries) {
+    scores.fill(0);
+    method.score(q, m, scores);
+    const ranked = topK(scores, k, new Set(q.cart), m.recentPopularity).map((i) => items[i]!);
+    lists.push(ranked);
+    sums.hr += hitRate(ranked, target, k);
+    sums.mrr += reciprocalRank(ranked, target, k);
+    sums.ndcg += ndcgAt(ranked, target, k);
+    sums.precision += precisionAt(ranked, target, k);
+    sums.recall += recallAt(ranked, target, k);
+    sums.diversity += intraListDiversity(ranked, similarity);
+    sums.novelty += novelty(ranked, popularity, total);
+    sums.popularityBias += popularityBias(ranked, popularity, meanPopularity);
+  }
+  const count = queries.length || 1;
+  return {
+    protocol,
+    method: method.name,
+    kind: method.kind,
+    cases: queries.length,
+    hr: sums.hr / count,
+    mrr: sums.mrr / count,
+    ndcg: sums.ndcg / count,
+    precision: sums.precision / count,
+    recall: sums.recall / count,
+    coverage: catalogueCoverage(lists, n),
+    diversity: sums.diversity / count,
+    novelty: sums.novelty / count,
+    popularityBias: sums.popularityBias / count,
+  };
+}

@@ -1,0 +1,102 @@
+import { seededRandom } from '@recs/core';
+import type { Interaction } from '../ingest/Interaction';
+
+/** A basket-completion case: the shopper's cart with one product hidden. */
+export interface CartCase {
+  basketId: string;
+  userId: string | null;
+  country: string | null;
+  ts: number;
+  cart: string[];
+  hidden: string;
+}
+
+/** A next-period case: everything a customer bought in the test window. */
+export interface HomeCase {
+  userId: string;
+  country: string | null;
+  /** First purchase time in the test window (the moment the list is asked for). */
+  ts: number;
+  target: Set<string>;
+}
+
+export interface EvaluationCases {
+  cart: CartCase[];
+  /** Customers with purchases before the cut-off and in the test window. */
+  home: HomeCase[];
+  /** Customers whose first purchase falls in the test window. */
+  newCustomers: HomeCase[];
+  /** Test invoices skipped because the randomly hidden product was never sold before the cut-off. */
+  cartSkippedNewProduct: number;
+}
+
+/**
+ * The protocols of the datasets README, built from purchases in [cut, end):
+ * - CART: every test invoice with at least two distinct products; one product, drawn with a seeded
+ *   PRNG (seed 42, invoices in time order), is hidden and the rest is the cart. A case whose hidden
+ *   product is not in the catalogue (never sold before the cut-off) cannot be recommended by any model
+ *   and is skipped and counted.
+ * - HOME: customers with purchases before the cut-off and in the window; the target is the set of
+ *   distinct products they buy in the window.
+ * - New customers: the same target for customers with no purchase before the cut-off.
+ */
+export function buildCases(
+  interactions: readonly Interaction[],
+  cut: number,
+  end: number,
+  catalogue: ReadonlySet<string>,
+  seed = 42,
+): EvaluationCases {
+  const known = new Set<string>();
+  for (const e of interactions) if (e.type === 'purchase' && e.ts < cut && e.userId) known.add(e.userId);
+  const invoices = new Map<
+    string,
+    { userId: string | null; country: string | null; ts: number; items: string[] }
+  >();
+  const customers = new Map<string, HomeCase>();
+  for (const e of interactions) {
+    if (e.type !== 'purchase' || e.ts < cut || e.ts >= end) continue;
+    let inv = invoices.get(e.basketId);
+    if (!inv) invoices.set(e.basketId, (inv = { userId: e.userId, country: e.country, ts: e.ts, items: [] }));
+    if (!inv.items.includes(e.productId)) inv.items.push(e.productId);
+    if (e.ts < inv.ts) inv.ts = e.ts;
+    if (!e.userId) continue;
+    let c = customers.get(e.userId);
+    if (!c)
+      customers.set(e.userId, (c = { userId: e.userId, country: e.country, ts: e.ts, target: new Set() }));
+    c.target.add(e.productId);
+    if (e.ts < c.ts) {
+      c.ts = e.ts;
+      c.country = e.country;
+    }
+  }
+  const random = seededRandom(seed);
+  const ordered = [...invoices.entries()].sort((a, b) => a[1].ts - b[1].ts || (a[0] < b[0] ? -1 : 1));
+  const cart: CartCase[] = [];
+  let skipped = 0;
+  for (const [basketId, inv] of ordered) {
+    if (inv.items.length < 2) continue;
+    const h = Math.floor(random() * inv.items.length);
+    const hidden = inv.items[h]!;
+    if (!catalogue.has(hidden)) {
+      skipped++;
+      continue;
+    }
+    cart.push({
+      basketId,
+      userId: inv.userId,
+      country: inv.country,
+      ts: inv.ts,
+      cart: inv.items.filter((_, i) => i !== h),
+      hidden,
+    });
+  }
+  const byId = (a: HomeCase, b: HomeCase) => (a.userId < b.userId ? -1 : 1);
+  const all = [...customers.values()].sort(byId);
+  return {
+    cart,
+    home: all.filter((c) => known.has(c.userId)),
+    newCustomers: all.filter((c) => !known.has(c.userId)),
+    cartSkippedNewProduct: skipped,
+  };
+}

@@ -1,0 +1,91 @@
+import type { Interaction } from '../ingest/Interaction';
+
+/** One customer's purchase history over dense item indices. */
+export interface UserHistory {
+  userId: string;
+  /** Distinct items bought, ascending index. */
+  items: Int32Array;
+  /** Invoices in which each item was bought (parallel to `items`). */
+  invoices: Int32Array;
+  /** Last purchase time of each item, epoch ms (parallel to `items`). */
+  lastTs: Float64Array;
+  /** Timestamps of every purchase line as (item, ts) pairs, for recency-weighted scores. */
+  lines: { item: number; ts: number }[];
+  country: string | null;
+}
+
+/**
+ * The training purchases as sparse matrices over dense item indices: invoices × items and
+ * customers × items. Every candidate model reads this one structure, so they agree on the catalogue
+ * (products bought before the cut-off) and on what a basket is.
+ */
+export interface InteractionMatrix {
+  items: string[];
+  index: Map<string, number>;
+  /** Distinct items per invoice (all invoices, guests included). */
+  baskets: Int32Array[];
+  /** Invoice timestamps, parallel to `baskets`. */
+  basketTs: Float64Array;
+  /** Customer histories (guests excluded). */
+  users: Map<string, UserHistory>;
+  /** Invoices containing each item. */
+  itemBaskets: Float64Array;
+  /** Latest training timestamp (the models' "now"). */
+  until: number;
+}
+
+/** Builds the matrices from purchase events strictly before `until`. */
+export function buildInteractionMatrix(
+  interactions: readonly Interaction[],
+  until: number,
+): InteractionMatrix {
+  const purchases = interactions.filter((e) => e.type === 'purchase' && e.ts < until);
+  const ids = [...new Set(purchases.map((e) => e.productId))].sort();
+  const index = new Map(ids.map((id, i) => [id, i] as const));
+  const basketItems = new Map<string, { items: Set<number>; ts: number }>();
+  const perUser = new Map<
+    string,
+    {
+      items: Map<number, { invoices: Set<string>; lastTs: number }>;
+      lines: { item: number; ts: number }[];
+      country: string | null;
+    }
+  >();
+  for (const e of purchases) {
+    const item = index.get(e.productId)!;
+    let b = basketItems.get(e.basketId);
+    if (!b) basketItems.set(e.basketId, (b = { items: new Set(), ts: e.ts }));
+    b.items.add(item);
+    if (e.ts < b.ts) b.ts = e.ts;
+    if (e.userId === null) continue;
+    let u = perUser.get(e.userId);
+    if (!u) perUser.set(e.userId, (u = { items: new Map(), lines: [], country: e.country }));
+    let s = u.items.get(item);
+    if (!s) u.items.set(item, (s = { invoices: new Set(), lastTs: e.ts }));
+    s.invoices.add(e.basketId);
+    if (e.ts > s.lastTs) s.lastTs = e.ts;
+    u.lines.push({ item, ts: e.ts });
+  }
+  const baskets: Int32Array[] = [];
+  const basketTs: number[] = [];
+  const itemBaskets = new Float64Array(ids.length);
+  for (const b of basketItems.values()) {
+    const arr = Int32Array.from(b.items).sort();
+    baskets.push(arr);
+    basketTs.push(b.ts);
+    for (const i of arr) itemBaskets[i]! += 1;
+  }
+  const users = new Map<string, UserHistory>();
+  for (const [userId, u] of perUser) {
+    const items = Int32Array.from(u.items.keys()).sort();
+    users.set(userId, {
+      userId,
+      items,
+      invoices: Int32Array.from(items, (i) => u.items.get(i)!.invoices.size),
+      lastTs: Float64Array.from(items, (i) => u.items.get(i)!.lastTs),
+      lines: u.lines,
+      country: u.country,
+    });
+  }
+  return { items: ids, index, baskets, basketTs: Float64Array.from(basketTs), users, itemBaskets, until };
+}

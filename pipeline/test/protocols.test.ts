@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Interaction } from '../src/ingest/Interaction';
+import { buildCases } from '../src/eval/protocols';
+
+const day = (d: number) => Date.UTC(2011, 9, d);
+const buy = (basketId: string, userId: string | null, productId: string, d: number): Interaction => ({
+  type: 'purchase',
+  userId,
+  productId,
+  basketId,
+  quantity: 1,
+  unitPrice: 1,
+  ts: day(d),
+  country: 'GB',
+});
+
+const DATA: Interaction[] = [
+  // training period (before day 9)
+  buy('i1', 'u1', 'A', 1),
+  buy('i1', 'u1', 'B', 1),
+  buy('i2', 'u2', 'C', 2),
+  // test window [9, 20)
+  buy('t1', 'u1', 'A', 10),
+  buy('t1', 'u1', 'B', 10),
+  buy('t1', 'u1', 'C', 10),
+  buy('t2', 'u3', 'A', 11), // new customer, two products
+  buy('t2', 'u3', 'NEW', 11),
+  buy('t3', null, 'B', 12), // guest invoice with one product: not a CART case
+  buy('t4', 'u2', 'C', 25), // after the window
+];
+
+describe('evaluation protocols', () => {
+  const cases = buildCases(DATA, day(9), day(20), new Set(['A', 'B', 'C']));
+
+  it('CART hides one product of each multi-product test invoice, reproducibly', () => {
+    const again = buildCases(DATA, day(9), day(20), new Set(['A', 'B', 'C']));
+    assert.deepEqual(again, cases, 'same seed, same cases');
+    const all = [...cases.cart.map((c) => c.basketId)];
+    // t2 is a case only when the hidden product is a known one
+    assert.ok(all.includes('t1'));
+    assert.ok(!all.includes('t3') && !all.includes('t4'));
+    for (const c of cases.cart) {
+      assert.ok(!c.cart.includes(c.hidden), 'the hidden product is not in the cart');
+      assert.ok(['A', 'B', 'C'].includes(c.hidden), 'hidden products are in the catalogue');
+    }
+    assert.equal(cases.cart.length + cases.cartSkippedNewProduct, 2);
+    const t1 = cases.cart.find((c) => c.basketId === 't1')!;
+    assert.equal(t1.cart.length, 2);
+  });
+
+  it('HOME takes customers seen before and in the window; new customers are apart', () => {
+    assert.deepEqual(
+      cases.home.map((c) => [c.userId, [...c.target].sort()]),
+      [['u1', ['A', 'B', 'C']]],
+    );
+    assert.deepEqual(
+      cases.newCustomers.map((c) => [c.userId, [...c.target].sort()]),
+      [['u3', ['A', 'NEW']]],
+    );
+  });
+
+  it('a different seed can hide a different product', () => {
+    const hidden = new Set<string>();
+    for (let seed = 1; seed <= 20; seed++) {
+      const c = buildCases(DATA, day(9), day(20), new Set(['A', 'B', 'C']), seed).cart.find(
+        (x) => x.basketId === 't1',
+      );
+      hidden.add(c!.hidden);
+    }
+    assert.ok(hidden.size > 1);
+  });
+});

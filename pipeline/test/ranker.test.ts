@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { exportTreeEnsemble, loadOnnxModel, treeEnsemblePredict } from '@recs/model-runtime';
+import { readOnlineRetail, type OnlineRetailData } from '../src/ingest/onlineRetail';
+import type { Interaction } from '../src/ingest/Interaction';
+import { evaluate } from '../src/eval/evaluate';
+import { trainCandidateModels } from '../src/models/candidateModels';
+import { candidateFeatures, FEATURES } from '../src/ranker/features';
+import { queryOf, trainRankers } from '../src/ranker/trainRanker';
+
+const DATA = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  'data',
+  'online-retail',
+  'online_retail_until_2011-11-09.csv.gz',
+);
+const CUT = Date.UTC(2011, 2, 1);
+const END = Date.UTC(2011, 2, 15);
+const GBDT = { trees: 30 };
+
+let data: OnlineRetailData;
+let titles: Map<string, string>;
+let clean: Awaited<ReturnType<typeof trainRankers>>;
+before(async () => {
+  data = await readOnlineRetail(DATA, { until: END });
+  titles = new Map([...data.catalogue.values()].map((c) => [c.id, c.title] as const));
+});
+
+describe('learned rankers on the bundled data (cut 2011-03-01)', () => {
+  it('never read data at or after the cut-off: poisoning it leaves the trees unchanged', async () => {
+    clean = await trainRankers(data.interactions, CUT, { titles, gbdt: GBDT, windows: 1 });
+    const after = data.interactions.filter((e) => e.ts >= CUT);
+    const poisoned: Interaction[] = [
+      ...data.interactions.filter((e) => e.ts < CUT),
+      // the test period's purchases reversed between products, plus a flood of one product
+      ...after.map((e, i) => ({ ...e, productId: after[after.length - 1 - i]!.productId })),
+      ...Array.from({ length: 500 }, (_, i) => ({ ...after[0]!, basketId: `X${i}`, productId: '85123A' })),
+    ];
+    const dirty = await trainRankers(poisoned, CUT, { titles, gbdt: GBDT, windows: 1 });
+    assert.deepEqual(dirty.cart, clean.cart);
+    assert.deepEqual(dirty.home, clean.home);
+    // The check can fail: changing data inside the label window changes the trees.
+    const inside = data.interactions.map((e) =>
+      e.ts >= CUT - 10 * 86_400_000 && e.ts < CUT ? { ...e, productId: '85123A' } : e,
+    );
+    const changed = await trainRankers(inside, CUT, { titles, gbdt: GBDT, windows: 1 });
+    assert.notDeepEqual(changed.cart, clean.cart);
+  });
+
+  it('score candidates the same in ONNX Runtime as in TypeScript (1e-5), one batch per request', async () => {
+    const rankers = clean;
+    const m = await trainCandidateModels(data.interactions, CUT, { titles });
+    const runtime = await loadOnnxModel(exportTreeEnsemble(rankers.cart));
+    const f = candidateFeatures(m, queryOf(m, '17850', ['85123A', '71053', '84406B'], 'GB', CUT), 'cart');
+    assert.ok(f.items.length >= 50, `${f.items.length} candidates`);
+    assert.equal(f.x.length, f.items.length * FEATURES.cart.length);
+    const onnx = await runtime.predict(f.x, f.items.length);
+    const ts = treeEnsemblePredict(rankers.cart, f.x, f.items.length);
+    for (let i = 0; i < ts.length; i++) assert.ok(Math.abs(onnx[i]! - ts[i]!) < 1e-5);
+    await runtime.close();
+  });
+
+  it('evaluate reports the rankers next to the sources, on cases after the cut-off only', async () => {
+    const r = await evaluate(data.interactions, { cut: CUT, end: END, titles, gbdt: GBDT, windows: 1 });
+    const hybrid = r.rows.filter((x) => x.kind === 'hybrid');
+    assert.deepEqual(hybrid.map((x) => x.protocol).sort(), ['cart', 'home', 'new-customers']);
+    const cartRanker = hybrid.find((x) => x.protocol === 'cart')!;
+    const popularity = r.rows.find((x) => x.protocol === 'cart' && /popularity/.test(x.method))!;
+    assert.ok(cartRanker.hr > 2 * popularity.hr, `ranker ${cartRanker.hr} vs popularity ${popularity.hr}`);
+    assert.equal(r.cut, '2011-03-01');
+    assert.ok(r.cases.cart > 100);
+  });
+});
