@@ -30,4 +30,4 @@ export { exportOnnx } from './exportOnnx';
 export type { ModelRuntime } from './ModelRuntime';
 export { OnnxModelRuntime, loadOnnxModel, type LoadOnnxModelOptions } from './OnnxModelRuntime';
 export { referenceRuntime } from './referenceRuntime';
-export { invertMatrix } from './linearAlgebra';
+export { invertMatrix, invertMatricesInParallel } from './linearAlgebra';

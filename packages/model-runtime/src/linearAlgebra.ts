@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import { encodeOnnxModel } from './onnx/encodeOnnxModel';
 
 /**
@@ -14,7 +15,18 @@ export async function invertMatrix(matrix: Float32Array, n: number, threads = 2)
     );
   }
   const ort = await import('onnxruntime-node');
-  const bytes = encodeOnnxModel({
+  const session = await ort.InferenceSession.create(inverseModel(n), { intraOpNumThreads: threads });
+  try {
+    const out = await session.run({ A: new ort.Tensor('float32', matrix, [n, n]) });
+    return checkedInverse(out.inverse!.data as Float32Array, n);
+  } finally {
+    await session.release();
+  }
+}
+
+/** An ONNX model with one `Inverse` node over a float32 `[n, n]` input `A`, output `inverse`. */
+function inverseModel(n: number): Uint8Array {
+  return encodeOnnxModel({
     graph: {
       name: 'inverse',
       nodes: [{ opType: 'Inverse', domain: 'com.microsoft', inputs: ['A'], outputs: ['inverse'] }],
@@ -27,15 +39,74 @@ export async function invertMatrix(matrix: Float32Array, n: number, threads = 2)
       { domain: 'com.microsoft', version: 1 },
     ],
   });
-  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads });
-  try {
-    const out = await session.run({ A: new ort.Tensor('float32', matrix, [n, n]) });
-    const result = out.inverse!.data as Float32Array;
-    for (let i = 0; i < n; i++) {
-      if (!Number.isFinite(result[i * n + i]!)) throw new Error('invertMatrix: the matrix is singular');
-    }
-    return result;
-  } finally {
-    await session.release();
+}
+
+function checkedInverse(result: Float32Array, n: number): Float32Array {
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(result[i * n + i]!)) throw new Error('invertMatrix: the matrix is singular');
   }
+  return result;
+}
+
+/**
+ * Worker threads kept for the life of the process: onnxruntime-node's addon cannot be loaded again
+ * in a new thread once a thread that loaded it has exited, so workers are reused, never terminated
+ * (they are unref'ed and do not keep the process alive).
+ */
+const pool: Worker[] = [];
+const busy = new Set<Worker>();
+
+function idleWorker(): Worker {
+  const free = pool.find((w) => !busy.has(w));
+  if (free) return free;
+  const worker = new Worker(new URL('./inverseWorker.mjs', import.meta.url));
+  worker.unref();
+  pool.push(worker);
+  return worker;
+}
+
+/**
+ * Inverts several matrices at once, each in a worker thread (ONNX Runtime runs one inference at a
+ * time per thread here, so two EASE models on two cores need two threads). Same contract as
+ * {@link invertMatrix}; the inputs' buffers are transferred to the workers and become unusable.
+ */
+export async function invertMatricesInParallel(
+  jobs: readonly { matrix: Float32Array; n: number }[],
+): Promise<Float32Array[]> {
+  for (const job of jobs) {
+    if (!Number.isInteger(job.n) || job.n < 1 || job.matrix.length !== job.n * job.n) {
+      throw new Error(
+        `invertMatrix: expected a ${job.n} x ${job.n} matrix (${job.n * job.n} values); received ${job.matrix.length}`,
+      );
+    }
+  }
+  if (jobs.length <= 1) return Promise.all(jobs.map((j) => invertMatrix(j.matrix, j.n)));
+  return Promise.all(
+    jobs.map(
+      (job) =>
+        new Promise<Float32Array>((resolve, reject) => {
+          const worker = idleWorker();
+          busy.add(worker);
+          const onError = (err: Error) => {
+            busy.delete(worker);
+            pool.splice(pool.indexOf(worker), 1);
+            reject(err);
+          };
+          worker.once('error', onError);
+          worker.once('message', (msg: { inverse?: Float32Array; error?: string }) => {
+            worker.off('error', onError);
+            busy.delete(worker);
+            if (!msg.inverse) return reject(new Error(msg.error));
+            try {
+              resolve(checkedInverse(msg.inverse, job.n));
+            } catch (err) {
+              reject(err as Error);
+            }
+          });
+          worker.postMessage({ model: inverseModel(job.n), matrix: job.matrix, n: job.n }, [
+            job.matrix.buffer as ArrayBuffer,
+          ]);
+        }),
+    ),
+  );
 }

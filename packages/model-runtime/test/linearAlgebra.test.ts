@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { invertMatrix } from '../src/linearAlgebra';
+import { invertMatricesInParallel, invertMatrix } from '../src/linearAlgebra';
 import { seededRandom } from './random';
 
 describe('invertMatrix (ONNX Runtime Inverse)', () => {
@@ -34,5 +34,32 @@ describe('invertMatrix (ONNX Runtime Inverse)', () => {
   it('rejects a matrix of the wrong size and a singular matrix', async () => {
     await assert.rejects(invertMatrix(new Float32Array(5), 2), /expected a 2 x 2 matrix/);
     await assert.rejects(invertMatrix(Float32Array.from([1, 2, 2, 4]), 2), /singular/);
+  });
+});
+
+describe('invertMatricesInParallel (one worker thread per matrix)', () => {
+  it('gives the same inverses as invertMatrix and reports a singular input', async () => {
+    const a = Float32Array.from([4, 7, 2, 6]);
+    const b = Float32Array.from([2, 0, 0, 8]);
+    const [ia, ib] = await invertMatricesInParallel([
+      { matrix: Float32Array.from(a), n: 2 },
+      { matrix: Float32Array.from(b), n: 2 },
+    ]);
+    assert.deepEqual([...ia!], [...(await invertMatrix(a, 2))]);
+    assert.deepEqual([...ib!], [0.5, 0, 0, 0.125]);
+    await assert.rejects(
+      invertMatricesInParallel([
+        { matrix: Float32Array.from([1, 2, 2, 4]), n: 2 },
+        { matrix: Float32Array.from(b), n: 2 },
+      ]),
+      /singular/,
+    );
+    await assert.rejects(
+      invertMatricesInParallel([
+        { matrix: new Float32Array(3), n: 2 },
+        { matrix: b, n: 2 },
+      ]),
+      /expected a 2 x 2/,
+    );
   });
 });
