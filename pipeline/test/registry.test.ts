@@ -38,6 +38,21 @@ test('publish, promote, rollback; hashes guard the artefacts', async () => {
   await assert.rejects(registry.promote('../../etc'), /not a model version/);
 });
 
+test('binary artefacts are written raw and hash-checked', async () => {
+  const root = join(mkdtempSync(join(tmpdir(), 'recs-reg-')), 'models');
+  const registry = new ModelRegistry(root);
+  const weights = Float32Array.from([1.5, -2, 3.25]);
+  const v = await registry.publish({ w: new Uint8Array(weights.buffer), meta: { n: 3 } }, meta);
+  assert.ok(await registry.has(v.version, 'w'));
+  assert.ok(!(await registry.has(v.version, 'nope')));
+  const bytes = await registry.readBinary(v.version, 'w');
+  assert.deepEqual([...new Float32Array(bytes.buffer, bytes.byteOffset, 3)], [1.5, -2, 3.25]);
+  assert.deepEqual(await registry.read(v.version, 'meta'), { n: 3 });
+  writeFileSync(join(root, v.version, 'w.bin'), Buffer.from([0, 0, 0, 0]));
+  await assert.rejects(registry.readBinary(v.version, 'w'), /corrupt/);
+  await assert.rejects(registry.readBinary(v.version, 'meta'), /has no artefact meta.bin/);
+});
+
 test('rollback with a single promotion is refused', async () => {
   const registry = new ModelRegistry(join(mkdtempSync(join(tmpdir(), 'recs-reg-')), 'models'));
   const v = await registry.publish({ a: 1 }, meta);

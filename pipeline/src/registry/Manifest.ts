@@ -11,5 +11,7 @@ export interface Manifest {
   /** sha256 of each artefact file, so a corrupted or swapped file is detected at load. */
   files: Record<string, string>;
   metrics: Record<string, number>;
+  /** Wall time of each training step, ms. */
+  timings?: Record<string, number>;
   cleaning: Record<string, unknown>;
 }

@@ -11,7 +11,7 @@ const HISTORY = 'HISTORY';
 const VERSION = /^v\d{8}T\d{6}Z-[0-9a-f]{8}$/;
 
 /**
- * Versioned model artefacts on disk: `<root>/<version>/{manifest.json, *.json}`, the promoted version
+ * Versioned model artefacts on disk: `<root>/<version>/{manifest.json, *.json, *.bin}`, the promoted version
  * in `<root>/CURRENT`, every promotion appended to `<root>/HISTORY` (so rollback knows the previous
  * one). Promotion writes a temporary file and renames it: readers see the old or the new version,
  * never half of one.
@@ -19,15 +19,23 @@ const VERSION = /^v\d{8}T\d{6}Z-[0-9a-f]{8}$/;
 export class ModelRegistry {
   constructor(readonly root: string) {}
 
-  /** Writes a new version's artefacts and manifest; it is not served until promoted. */
+  /**
+   * Writes a new version's artefacts and manifest; it is not served until promoted. A `Uint8Array`
+   * value is written as raw bytes to `<name>.bin` (ONNX models, float32 matrices), anything else as
+   * `<name>.json`.
+   */
   async publish(
     artefacts: Record<string, unknown>,
     meta: Omit<Manifest, 'version' | 'files' | 'createdAt'>,
     now = new Date(),
   ): Promise<Manifest> {
-    const blobs = Object.entries(artefacts).map(([name, value]) => [name, JSON.stringify(value)] as const);
+    const blobs = Object.entries(artefacts).map(([name, value]) =>
+      value instanceof Uint8Array
+        ? ([`${name}.bin`, value] as const)
+        : ([`${name}.json`, Buffer.from(JSON.stringify(value))] as const),
+    );
     const digest = createHash('sha256');
-    for (const [name, text] of blobs) digest.update(name).update(text);
+    for (const [file, bytes] of blobs) digest.update(file).update(bytes);
     const stamp = now
       .toISOString()
       .replace(/[-:]/g, '')
@@ -38,9 +46,9 @@ export class ModelRegistry {
     await rm(tmp, { recursive: true, force: true });
     await mkdir(tmp, { recursive: true });
     const files: Record<string, string> = {};
-    for (const [name, text] of blobs) {
-      await writeFile(join(tmp, `${name}.json`), text);
-      files[`${name}.json`] = createHash('sha256').update(text).digest('hex');
+    for (const [file, bytes] of blobs) {
+      await writeFile(join(tmp, file), bytes);
+      files[file] = createHash('sha256').update(bytes).digest('hex');
     }
     const manifest: Manifest = { ...meta, version, files, createdAt: now.toISOString() };
     await writeFile(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2));
@@ -103,17 +111,31 @@ export class ModelRegistry {
     return previous;
   }
 
-  /** Reads one artefact of a version, checking its hash against the manifest. */
+  /** Reads one JSON artefact of a version, checking its hash against the manifest. */
   async read<T>(version: string, name: string): Promise<T> {
+    return JSON.parse((await this.readFile(version, `${name}.json`)).toString('utf8')) as T;
+  }
+
+  /** Reads one binary artefact (`<name>.bin`) of a version, hash-checked. */
+  async readBinary(version: string, name: string): Promise<Uint8Array> {
+    return this.readFile(version, `${name}.bin`);
+  }
+
+  /** Whether a version holds an artefact (JSON or binary) of that name. */
+  async has(version: string, name: string): Promise<boolean> {
+    const { files } = await this.manifest(version);
+    return `${name}.json` in files || `${name}.bin` in files;
+  }
+
+  private async readFile(version: string, file: string): Promise<Buffer> {
     const manifest = await this.manifest(version);
-    const file = `${name}.json`;
     const expected = manifest.files[file];
-    if (!expected) throw new RegistryError(`model version ${version} has no artefact ${name}`);
-    const text = await readFile(join(this.root, version, file), 'utf8');
-    const actual = createHash('sha256').update(text).digest('hex');
+    if (!expected) throw new RegistryError(`model version ${version} has no artefact ${file}`);
+    const bytes = await readFile(join(this.root, version, file));
+    const actual = createHash('sha256').update(bytes).digest('hex');
     if (actual !== expected)
       throw new RegistryError(`artefact ${file} of ${version} is corrupt (hash mismatch)`);
-    return JSON.parse(text) as T;
+    return bytes;
   }
 
   private async history(): Promise<string[]> {
