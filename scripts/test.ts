@@ -3,13 +3,15 @@
  *   typecheck, lint, format check, schema check, then every test file (unit, contract, end-to-end)
  *   with ONE real Redis and ONE real Neo4j started here on free ports and stopped at the end, also
  *   when tests fail or the run is interrupted.
- * Test files find the services through RECS_TEST_REDIS_URL / RECS_TEST_NEO4J_* (read by @recs/testkit).
+ * Test files find the services through RECS_TEST_REDIS_URL / RECS_TEST_NEO4J_* and the model registry
+ * trained once for the run through RECS_TEST_REGISTRY (all read by @recs/testkit).
  * Pass file paths to run only those test files (static checks are then skipped).
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { startNeo4j, startRedis } from '@recs/testkit/services';
+import { trainFresh } from '@recs/testkit/registry';
 
 const root = join(import.meta.dirname, '..');
 const SKIP = new Set(['node_modules', 'var', '.git', 'launcher']);
@@ -67,6 +69,9 @@ try {
   neo4j = await startNeo4j();
   console.log(`redis ${redis.url} (pid ${redis.pid}); neo4j ${neo4j.uri} (pid ${neo4j.pid})`);
   const files = only.length > 0 ? only : findTests(root);
+  const t0 = Date.now();
+  const registry = await trainFresh();
+  console.log(`== trained the shared test model registry in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   console.log(`== tests: ${files.length} files`);
   code = await run(
     process.execPath,
@@ -77,6 +82,7 @@ try {
       RECS_TEST_NEO4J_URI: neo4j.uri,
       RECS_TEST_NEO4J_USER: neo4j.user,
       RECS_TEST_NEO4J_PASSWORD: neo4j.password,
+      RECS_TEST_REGISTRY: registry,
       // OpenMP threads spin while waiting by default, starving the other core on a 2-core machine.
       OMP_WAIT_POLICY: 'passive',
     },

@@ -5,6 +5,11 @@ import { trainPopularity } from './models/popularity';
 import { trainCoPurchase } from './models/coPurchase';
 import { computeProductFeatures, computeUserFeatures } from './features/offlineFeatures';
 import { ModelRegistry } from './registry/ModelRegistry';
+import { exportTreeEnsemble } from '@recs/model-runtime';
+import { trainCandidateModels } from './models/candidateModels';
+import { candidateArtefacts } from './models/candidateArtefacts';
+import { trainRankers } from './ranker/trainRanker';
+import { FEATURES } from './ranker/features';
 import type { Manifest } from './registry/Manifest';
 
 /** Datasets the trainer knows how to read. */
@@ -75,6 +80,7 @@ export async function train(opts: TrainOptions): Promise<Manifest> {
     if (e.ts < min) min = e.ts;
     if (e.ts > max) max = e.ts;
   }
+  const t3 = Date.now();
   const artefacts: ModelArtefacts = {
     catalogue: [...data.catalogue.values()],
     popularity,
@@ -82,19 +88,55 @@ export async function train(opts: TrainOptions): Promise<Manifest> {
     userFeatures: computeUserFeatures(data.interactions),
     productFeatures: computeProductFeatures(data.interactions, data.catalogue, opts.until),
   };
-  const registry = new ModelRegistry(opts.registryRoot);
-  const manifest = await registry.publish(artefacts as unknown as Record<string, unknown>, {
-    dataset: opts.dataset,
-    input: opts.input,
-    dataRange: { from: isoDate(min), to: isoDate(max) },
-    until: isoDate(opts.until),
-    metrics: {
-      products: data.catalogue.size,
-      interactions: data.interactions.length,
-      coPurchasePairs: coPurchase.length,
-    },
-    cleaning: data.report as unknown as Record<string, unknown>,
+  const timings: Record<string, number> = {
+    readAndCleanMs: t1 - t0,
+    popularityMs: t2 - t1,
+    coPurchaseMs: t3 - t2,
+    featuresMs: Date.now() - t3,
+  };
+  const titles = new Map([...data.catalogue.values()].map((c) => [c.id, c.title] as const));
+  const t4 = Date.now();
+  const candidates = await trainCandidateModels(data.interactions, opts.until, {
+    titles,
+    log: (line) => log(`candidates: ${line}`),
   });
+  timings.candidateModelsMs = Date.now() - t4;
+  const t5 = Date.now();
+  const rankers = await trainRankers(data.interactions, opts.until, { titles, log });
+  timings.rankersMs = Date.now() - t5;
+  const extra: Record<string, unknown> = {
+    ...candidateArtefacts(candidates),
+    rankers: {
+      features: FEATURES,
+      window: { from: isoDate(rankers.window.from), to: isoDate(rankers.window.to) },
+      rows: rankers.rows,
+      cart: rankers.cart ?? null,
+      home: rankers.home ?? null,
+    },
+  };
+  if (rankers.cart) extra['ranker-cart'] = exportTreeEnsemble(rankers.cart);
+  if (rankers.home) extra['ranker-home'] = exportTreeEnsemble(rankers.home);
+  const registry = new ModelRegistry(opts.registryRoot);
+  const t6 = Date.now();
+  const manifest = await registry.publish(
+    { ...artefacts, ...extra },
+    {
+      dataset: opts.dataset,
+      input: opts.input,
+      dataRange: { from: isoDate(min), to: isoDate(max) },
+      until: isoDate(opts.until),
+      metrics: {
+        products: data.catalogue.size,
+        interactions: data.interactions.length,
+        coPurchasePairs: coPurchase.length,
+        rankerRowsCart: rankers.rows.cart,
+        rankerRowsHome: rankers.rows.home,
+      },
+      timings,
+      cleaning: data.report as unknown as Record<string, unknown>,
+    },
+  );
+  log(`published ${Object.keys(manifest.files).length} artefacts in ${Date.now() - t6} ms`);
   if (opts.promote !== false) await registry.promote(manifest.version);
   log(
     `model ${manifest.version} written${opts.promote !== false ? ' and promoted' : ''} in ${Date.now() - t0} ms`,

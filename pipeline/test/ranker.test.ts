@@ -8,6 +8,10 @@ import { evaluate } from '../src/eval/evaluate';
 import { trainCandidateModels } from '../src/models/candidateModels';
 import { candidateFeatures, FEATURES } from '../src/ranker/features';
 import { queryOf, trainRankers } from '../src/ranker/trainRanker';
+import { candidateArtefacts, loadCandidateModels } from '../src/models/candidateArtefacts';
+import { ModelRegistry } from '../src/registry/ModelRegistry';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const DATA = join(
   import.meta.dirname,
@@ -51,16 +55,40 @@ describe('learned rankers on the bundled data (cut 2011-03-01)', () => {
   });
 
   it('score candidates the same in ONNX Runtime as in TypeScript (1e-5), one batch per request', async () => {
-    const rankers = clean;
+    const cartRanker = clean.cart;
+    assert.ok(cartRanker, 'a CART ranker was trained');
     const m = await trainCandidateModels(data.interactions, CUT, { titles });
-    const runtime = await loadOnnxModel(exportTreeEnsemble(rankers.cart));
+    const runtime = await loadOnnxModel(exportTreeEnsemble(cartRanker));
     const f = candidateFeatures(m, queryOf(m, '17850', ['85123A', '71053', '84406B'], 'GB', CUT), 'cart');
     assert.ok(f.items.length >= 50, `${f.items.length} candidates`);
     assert.equal(f.x.length, f.items.length * FEATURES.cart.length);
     const onnx = await runtime.predict(f.x, f.items.length);
-    const ts = treeEnsemblePredict(rankers.cart, f.x, f.items.length);
+    const ts = treeEnsemblePredict(cartRanker, f.x, f.items.length);
     for (let i = 0; i < ts.length; i++) assert.ok(Math.abs(onnx[i]! - ts[i]!) < 1e-5);
     await runtime.close();
+  });
+
+  it('candidate models stored in a model version load back and give the same features', async () => {
+    const m = await trainCandidateModels(data.interactions, CUT, { titles });
+    const registry = new ModelRegistry(join(mkdtempSync(join(tmpdir(), 'recs-cand-')), 'models'));
+    const meta = {
+      dataset: 'online-retail',
+      input: 'x',
+      dataRange: { from: '', to: '' },
+      until: '2011-03-01',
+      metrics: {},
+      cleaning: {},
+    };
+    const { version } = await registry.publish(candidateArtefacts(m), meta);
+    const loaded = await loadCandidateModels(registry, version);
+    for (const surface of ['cart', 'home'] as const) {
+      const q = (mm: typeof m) =>
+        queryOf(mm, '17850', surface === 'cart' ? ['85123A', '71053'] : [], 'GB', CUT);
+      const a = candidateFeatures(m, q(m), surface);
+      const b = candidateFeatures(loaded, q(loaded), surface);
+      assert.deepEqual([...b.items], [...a.items]);
+      assert.deepEqual([...b.x], [...a.x]);
+    }
   });
 
   it('evaluate reports the rankers next to the sources, on cases after the cut-off only', async () => {

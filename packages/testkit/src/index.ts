@@ -1,4 +1,4 @@
 export * from './services';
-export { trainedRegistry, ONLINE_RETAIL_FILE } from './trainedRegistry';
+export { trainedRegistry, trainFresh, ONLINE_RETAIL_FILE } from './trainedRegistry';
 export { startStack, type Stack, type StackOptions, type GraphQLBody } from './stack';
 export { startCatalogueSubgraph, CATALOGUE_SDL, type CatalogueSubgraph } from './catalogueSubgraph';

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,12 +13,23 @@ export const ONLINE_RETAIL_FILE = resolve(
 let trained: Promise<string> | undefined;
 
 /**
- * A model registry trained once per test process on the bundled Online Retail data (cut-off
- * 2011-11-09) and promoted. Tests share it read-only.
+ * A model registry trained on the bundled Online Retail data (cut-off 2011-11-09) and promoted, that
+ * tests share read-only. `npm test` trains it once for the whole run and passes it in
+ * `RECS_TEST_REGISTRY`; a test file run on its own trains it once per process.
  */
 export function trainedRegistry(): Promise<string> {
+  const shared = process.env.RECS_TEST_REGISTRY;
+  if (shared) return Promise.resolve(shared);
+  return trainFresh();
+}
+
+/** Trains a new registry (once per process). */
+export function trainFresh(): Promise<string> {
   trained ??= (async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'recs-registry-')), 'models');
+    const parent = mkdtempSync(join(tmpdir(), 'recs-registry-'));
+    // a trained version holds ~190 MB of matrices: removed when the process that trained it exits
+    process.once('exit', () => rmSync(parent, { recursive: true, force: true }));
+    const dir = join(parent, 'models');
     await train({
       dataset: 'online-retail',
       input: ONLINE_RETAIL_FILE,

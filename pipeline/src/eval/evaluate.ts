@@ -1,3 +1,4 @@
+import type { TreeEnsemble } from '@recs/model-runtime';
 import type { Interaction } from '../ingest/Interaction';
 import {
   basketEaseScores,
@@ -160,14 +161,14 @@ export interface EvaluateOptions extends RankerOptions {
 
 /** The learned rankers as evaluation methods: candidates from every source, one GBDT score each. */
 export function rankerMethods(rankers: Rankers): Method[] {
-  const method = (surface: 'cart' | 'home'): Method => ({
+  const method = (surface: 'cart' | 'home', ranker: TreeEnsemble): Method => ({
     name: `learned ranker (${surface === 'cart' ? 'EASE, cosine, buy-again' : 'buy-again, EASE, trending'})`,
     kind: 'hybrid',
     protocols: [surface],
     score: (q, m, out) => {
       out.fill(-1);
       const r = rankCandidates(
-        rankers[surface],
+        ranker,
         m,
         { history: q.history, cart: q.cart, country: q.country, ts: q.ts },
         surface,
@@ -175,7 +176,10 @@ export function rankerMethods(rankers: Rankers): Method[] {
       for (let k = 0; k < r.items.length; k++) out[r.items[k]!] = r.scores[k]!;
     },
   });
-  return [method('cart'), method('home')];
+  const out: Method[] = [];
+  if (rankers.cart) out.push(method('cart', rankers.cart));
+  if (rankers.home) out.push(method('home', rankers.home));
+  return out;
 }
 
 /** Trains the candidate models on data before `cut` and scores every method on every protocol. */

@@ -1,5 +1,5 @@
 import type { Interaction } from '../ingest/Interaction';
-import { easeScores, gramMatrix, trainEase, type EaseModel } from './ease';
+import { easeScores, gramMatrix, trainEaseModels, type EaseModel } from './ease';
 import { trainTextModel, type TextModel } from './textSimilarity';
 import { buildInteractionMatrix, type InteractionMatrix, type UserHistory } from './InteractionMatrix';
 
@@ -12,10 +12,13 @@ export interface CandidateModelOptions {
   basketLambda?: number;
   /** EASE regularisation on customers × items (HOME). Default 200. */
   userLambda?: number;
-  /** Half-life, days, of invoice weights in the invoice EASE (seasonality); unset = all equal. */
-  basketHalfLifeDays?: number;
   /** Window of the "recent popularity" list, days. Default 30. */
   popularityDays?: number;
+  /**
+   * Skip the invoice co-occurrence and invoice EASE (left empty): enough for HOME features, which read
+   * only customer models; never for CART or PRODUCT.
+   */
+  customerModelsOnly?: boolean;
   /** Product titles by id, for the content model (items without one get an empty title). */
   titles?: ReadonlyMap<string, string>;
   log?: (line: string) => void;
@@ -47,7 +50,6 @@ export interface CandidateModels {
   text: TextModel;
   /** Share of an item's customers who bought it in two or more invoices (how "re-buyable" it is). */
   repeatRate: Float32Array;
-
   /** The numeric part of each product code (product families have neighbouring codes), or −1. */
   codeNumber: Int32Array;
 }
@@ -91,22 +93,25 @@ export async function trainCandidateModels(
     `interaction matrix: ${n} items, ${matrix.baskets.length} invoices, ${matrix.users.size} customers in ${Date.now() - t0} ms`,
   );
   const t1 = Date.now();
-  const cooccurrence = gramMatrix(matrix.baskets, n);
-  const h = opts.basketHalfLifeDays;
-  const basketGram =
-    h === undefined
-      ? cooccurrence
-      : gramMatrix(
-          matrix.baskets,
-          n,
-          Float64Array.from(matrix.basketTs, (ts) => Math.pow(2, -(until - ts) / (h * DAY))),
-        );
-  const basketEase = await trainEase(basketGram, n, opts.basketLambda ?? 20);
-  log(`EASE on invoices (lambda ${basketEase.lambda}) in ${Date.now() - t1} ms`);
-  const t2 = Date.now();
   const userRows = [...matrix.users.values()].map((u) => u.items);
-  const userEase = await trainEase(gramMatrix(userRows, n), n, opts.userLambda ?? 200);
-  log(`EASE on customers (lambda ${userEase.lambda}) in ${Date.now() - t2} ms`);
+  const userJob = { gram: gramMatrix(userRows, n), n, lambda: opts.userLambda ?? 200 };
+  let cooccurrence: Float32Array;
+  let basketEase: EaseModel | undefined;
+  let userEase: EaseModel | undefined;
+  if (opts.customerModelsOnly) {
+    cooccurrence = new Float32Array(0);
+    basketEase = { n, lambda: opts.basketLambda ?? 20, weights: new Float32Array(0) };
+    [userEase] = await trainEaseModels([userJob]);
+  } else {
+    cooccurrence = gramMatrix(matrix.baskets, n);
+    [basketEase, userEase] = await trainEaseModels([
+      { gram: cooccurrence, n, lambda: opts.basketLambda ?? 20 },
+      userJob,
+    ]);
+  }
+  log(
+    `EASE on invoices (lambda ${basketEase!.lambda}) and on customers (lambda ${userEase!.lambda}) in ${Date.now() - t1} ms`,
+  );
   const text = trainTextModel(matrix.items.map((id) => opts.titles?.get(id) ?? ''));
   const codeNumber = Int32Array.from(matrix.items, (id) => {
     const m = /^(\d{5})/.exec(id);
@@ -131,8 +136,8 @@ export async function trainCandidateModels(
     recentPopularityByCountry,
     weekPopularity,
     cooccurrence,
-    basketEase,
-    userEase,
+    basketEase: basketEase!,
+    userEase: userEase!,
     text,
     codeNumber,
   };

@@ -1,4 +1,4 @@
-import { invertMatrix } from '@recs/model-runtime';
+import { invertMatricesInParallel } from '@recs/model-runtime';
 
 /**
  * EASE (Steck, "Embarrassingly Shallow Autoencoders for Sparse Data", WWW 2019): the item-item weight
@@ -36,16 +36,33 @@ export function gramMatrix(
 }
 
 export async function trainEase(gram: Float32Array, n: number, lambda: number): Promise<EaseModel> {
-  if (!(lambda > 0)) throw new Error(`EASE lambda must be positive; received ${lambda}`);
-  const a = Float32Array.from(gram);
-  for (let i = 0; i < n; i++) a[i * n + i]! += lambda;
-  const p = await invertMatrix(a, n);
-  const weights = new Float32Array(n * n);
-  for (let j = 0; j < n; j++) {
-    const pjj = p[j * n + j]!;
-    for (let i = 0; i < n; i++) weights[i * n + j] = i === j ? 0 : -p[i * n + j]! / pjj;
+  const [model] = await trainEaseModels([{ gram, n, lambda }]);
+  return model!;
+}
+
+/** Trains several EASE models at once, their matrix inverses in parallel worker threads. */
+export async function trainEaseModels(
+  jobs: readonly { gram: Float32Array; n: number; lambda: number }[],
+): Promise<EaseModel[]> {
+  for (const { lambda } of jobs) {
+    if (!(lambda > 0)) throw new Error(`EASE lambda must be positive; received ${lambda}`);
   }
-  return { n, lambda, weights };
+  const inverses = await invertMatricesInParallel(
+    jobs.map(({ gram, n, lambda }) => {
+      const a = Float32Array.from(gram);
+      for (let i = 0; i < n; i++) a[i * n + i]! += lambda;
+      return { matrix: a, n };
+    }),
+  );
+  return jobs.map(({ n, lambda }, k) => {
+    const p = inverses[k]!;
+    const weights = new Float32Array(n * n);
+    for (let j = 0; j < n; j++) {
+      const pjj = p[j * n + j]!;
+      for (let i = 0; i < n; i++) weights[i * n + j] = i === j ? 0 : -p[i * n + j]! / pjj;
+    }
+    return { n, lambda, weights };
+  });
 }
 
 /** Adds w · B_i· to `out` for each item i of `items` (weights default to 1). */

@@ -60,9 +60,9 @@ export function textScores(
   sum: Float32Array,
   max: Float32Array,
 ): void {
-  const acc = new Map<number, number>();
+  const acc = new Float32Array(model.terms.length);
+  const touched: number[] = [];
   for (let s = 0; s < seeds.length; s++) {
-    acc.clear();
     const seed = seeds[s]!;
     const st = model.terms[seed]!;
     const sw = model.weights[seed]!;
@@ -71,7 +71,7 @@ export function textScores(
       const w = sw[k]!;
       for (const j of model.postings[term]!) {
         const jt = model.terms[j]!;
-        // binary search the term's weight in j
+        // binary search the term's position in j's sorted terms
         let lo = 0;
         let hi = jt.length - 1;
         while (lo < hi) {
@@ -79,13 +79,17 @@ export function textScores(
           if (jt[mid]! < term) lo = mid + 1;
           else hi = mid;
         }
-        acc.set(j, (acc.get(j) ?? 0) + w * model.weights[j]![lo]!);
+        if (acc[j] === 0) touched.push(j);
+        acc[j]! += w * model.weights[j]![lo]!;
       }
     }
-    for (const [j, v] of acc) {
+    for (const j of touched) {
+      const v = acc[j]!;
+      acc[j] = 0;
       if (j === seed) continue;
       sum[j]! += v;
       if (v > max[j]!) max[j] = v;
     }
+    touched.length = 0;
   }
 }

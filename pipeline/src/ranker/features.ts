@@ -70,6 +70,52 @@ export interface CandidateFeatures {
   sources: Map<number, string[]>;
 }
 
+const rootsCache = new WeakMap<CandidateModels, Float32Array>();
+
+/** √(item support), the cosine normaliser, computed once per model. */
+function supportRoots(m: CandidateModels): Float32Array {
+  let r = rootsCache.get(m);
+  if (!r) {
+    const n = m.matrix.items.length;
+    r = Float32Array.from({ length: n }, (_, i) => Math.sqrt(m.cooccurrence[i * n + i]!));
+    rootsCache.set(m, r);
+  }
+  return r;
+}
+
+interface DistinctPurchases {
+  /** (item, time) of each distinct purchase, parallel arrays. */
+  items: Int32Array;
+  ts: Float64Array;
+  /** Distinct purchase times (invoices). */
+  invoices: number;
+  lastTs: number;
+}
+const distinctCache = new WeakMap<UserHistory, DistinctPurchases>();
+
+/** A customer's purchase lines without repeats, computed once per history object. */
+function distinctPurchases(h: UserHistory): DistinctPurchases {
+  let d = distinctCache.get(h);
+  if (d) return d;
+  const seen = new Set<string>();
+  const times = new Set<number>();
+  const items: number[] = [];
+  const ts: number[] = [];
+  let lastTs = 0;
+  for (const line of h.lines) {
+    times.add(line.ts);
+    if (line.ts > lastTs) lastTs = line.ts;
+    const key = `${line.item}:${line.ts}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    items.push(line.item);
+    ts.push(line.ts);
+  }
+  d = { items: Int32Array.from(items), ts: Float64Array.from(ts), invoices: times.size, lastTs };
+  distinctCache.set(h, d);
+  return d;
+}
+
 /** Candidates per source. */
 const PER_SOURCE = { ease: 60, cosine: 20, content: 20, buyAgain: 40, userEase: 40, popular: 20 };
 
@@ -102,11 +148,10 @@ export function candidateFeatures(m: CandidateModels, q: RankQuery, surface: Ran
       user[h.items[k]!] = h.invoices[k]!;
       lastBought[h.items[k]!] = h.lastTs[k]!;
     }
-    const seen = new Set<string>();
-    for (const { item, ts } of h.lines) {
-      const key = `${item}:${ts}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+    const d = distinctPurchases(h);
+    for (let k = 0; k < d.items.length; k++) {
+      const item = d.items[k]!;
+      const ts = d.ts[k]!;
       purchaseDays[item]! += 1;
       if (firstBought[item] === 0 || ts < firstBought[item]!) firstBought[item] = ts;
       if (ts >= q.ts - 90 * DAY) recentBuys[item]! += 1;
@@ -118,16 +163,8 @@ export function candidateFeatures(m: CandidateModels, q: RankQuery, surface: Ran
     for (let k = 0; k < seeds.length; k++) sum += m.userEase.weights[seeds[k]! * n + j]!;
     return sum;
   };
-  let userInvoices = 0;
-  let lastInvoice = 0;
-  if (q.history) {
-    const invoices = new Set<number>();
-    for (const { ts } of q.history.lines) {
-      invoices.add(ts);
-      if (ts > lastInvoice) lastInvoice = ts;
-    }
-    userInvoices = invoices.size;
-  }
+  const userInvoices = q.history ? distinctPurchases(q.history).invoices : 0;
+  const lastInvoice = q.history ? distinctPurchases(q.history).lastTs : 0;
   const daysSince = (ts: number) => (ts > 0 ? (q.ts - ts) / DAY : 999);
   const log1p = Math.log1p;
 
@@ -138,14 +175,15 @@ export function candidateFeatures(m: CandidateModels, q: RankQuery, surface: Ran
     const cosMax = new Float32Array(n);
     const cooc = new Float32Array(n);
     const c = m.cooccurrence;
+    const norms = supportRoots(m);
     for (const i of q.cart) {
       const base = i * n;
-      const di = Math.sqrt(c[base + i]!);
+      const di = norms[i]!;
       for (let j = 0; j < n; j++) {
         const v = c[base + j]!;
         if (v <= 0) continue;
         cooc[j]! += v;
-        const cos = v / (di * Math.sqrt(c[j * n + j]!));
+        const cos = v / (di * norms[j]!);
         cosSum[j]! += cos;
         if (cos > cosMax[j]!) cosMax[j] = cos;
       }

@@ -14,8 +14,6 @@ export interface GbdtOptions {
   bins?: number;
   /** L2 regularisation of leaf values. Default 1. */
   l2?: number;
-  /** Seeded row subsampling per tree (0 < s ≤ 1). Default 1 (all rows). */
-  subsample?: number;
 }
 
 /**
@@ -43,6 +41,7 @@ export function trainGbdt(
   if (!(bins >= 2 && bins <= MAX_BINS))
     throw new Error(`trainGbdt: bins must be in 2..${MAX_BINS}; received ${bins}`);
   const { binned, edges } = binFeatures(x, rows, dim, bins);
+  const stride = bins * 3;
   let positives = 0;
   for (const v of y) positives += v;
   const mean = Math.min(1 - 1e-6, Math.max(1e-6, positives / Math.max(1, rows)));
@@ -51,62 +50,72 @@ export function trainGbdt(
   const g = new Float64Array(rows);
   const h = new Float64Array(rows);
   const out: TreeNode[][] = [];
-  const subsample = opts.subsample ?? 1;
-  let seed = 12345;
-  const random = () => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    return seed / 4294967296;
-  };
   for (let t = 0; t < trees; t++) {
     for (let r = 0; r < rows; r++) {
       const p = 1 / (1 + Math.exp(-f[r]!));
       g[r] = p - y[r]!;
       h[r] = Math.max(p * (1 - p), 1e-12);
     }
-    let all: Int32Array;
-    if (subsample < 1) {
-      const picked: number[] = [];
-      for (let r = 0; r < rows; r++) if (random() < subsample) picked.push(r);
-      all = Int32Array.from(picked);
-    } else {
-      all = Int32Array.from({ length: rows }, (_, i) => i);
-    }
+    const order = Int32Array.from({ length: rows }, (_, i) => i);
     const nodes: TreeNode[] = [];
-    const grow = (idx: Int32Array, depth: number): number => {
+    // A node owns order[start, end); children are partitioned in place. Only the smaller child's
+    // histogram is built from rows; the larger one's is the parent's minus it.
+    const grow = (start: number, end: number, depth: number, hist: Float64Array): number => {
       const id = nodes.length;
       let gs = 0;
       let hs = 0;
-      for (const r of idx) {
-        gs += g[r]!;
-        hs += h[r]!;
+      for (let b = 0; b < stride; b += 3) {
+        gs += hist[b]!;
+        hs += hist[b + 1]!;
       }
-      const leafValue = (-gs / (hs + l2)) * lr;
-      nodes.push({ leaf: leafValue });
-      if (depth >= maxDepth || idx.length < 2 * minLeaf) return id;
-      const split = bestSplit(idx, binned, edges, dim, g, h, gs, hs, l2, minLeaf);
-      if (!split) return id;
-      const left: number[] = [];
-      const right: number[] = [];
-      for (const r of idx) (binned[r * dim + split.feature]! <= split.bin ? left : right).push(r);
+      const leaf = (-gs / (hs + l2)) * lr;
+      nodes.push({ leaf });
+      const count = end - start;
+      const split =
+        depth >= maxDepth || count < 2 * minLeaf
+          ? undefined
+          : bestSplit(hist, edges, dim, bins, count, gs, hs, l2, minLeaf);
+      if (!split) {
+        // the node's rows are exactly order[start, end): update their predictions directly
+        for (let i = start; i < end; i++) f[order[i]!]! += leaf;
+        return id;
+      }
+      let mid = start;
+      for (let i = start; i < end; i++) {
+        const r = order[i]!;
+        if (binned[r * dim + split.feature]! <= split.bin) {
+          order[i] = order[mid]!;
+          order[mid++] = r;
+        }
+      }
+      const leftSmaller = mid - start <= end - mid;
+      const small = leftSmaller ? buildHistogram(start, mid) : buildHistogram(mid, end);
+      const large = new Float64Array(dim * stride);
+      for (let k = 0; k < large.length; k++) large[k] = hist[k]! - small[k]!;
       const node = { feature: split.feature, threshold: split.threshold, left: 0, right: 0 };
       nodes[id] = node;
-      node.left = grow(Int32Array.from(left), depth + 1);
-      node.right = grow(Int32Array.from(right), depth + 1);
+      node.left = grow(start, mid, depth + 1, leftSmaller ? small : large);
+      node.right = grow(mid, end, depth + 1, leftSmaller ? large : small);
       return id;
     };
-    grow(all, 0);
-    // Update every row (also those left out by subsampling) with the new tree.
-    for (let r = 0; r < rows; r++) {
-      let n = 0;
-      for (;;) {
-        const node = nodes[n]!;
-        if ('leaf' in node) {
-          f[r]! += node.leaf;
-          break;
+    /** Per feature and bin: (Σg, Σh, count) interleaved, for the rows order[start, end). */
+    const buildHistogram = (start: number, end: number): Float64Array => {
+      const hist = new Float64Array(dim * stride);
+      for (let i = start; i < end; i++) {
+        const r = order[i]!;
+        const gr = g[r]!;
+        const hr = h[r]!;
+        const base = r * dim;
+        for (let f = 0; f < dim; f++) {
+          const k = f * stride + binned[base + f]! * 3;
+          hist[k]! += gr;
+          hist[k + 1]! += hr;
+          hist[k + 2]! += 1;
         }
-        n = x[r * dim + node.feature]! <= node.threshold ? node.left : node.right;
       }
-    }
+      return hist;
+    };
+    grow(0, order.length, 0, buildHistogram(0, order.length));
     out.push(nodes);
   }
   return { kind: 'treeEnsemble', inputDim: dim, trees: out, baseScore, sigmoid: true, comparison: 'leq' };
@@ -122,49 +131,32 @@ interface Split {
 }
 
 function bestSplit(
-  idx: Int32Array,
-  binned: Uint8Array,
+  hist: Float64Array,
   edges: Float32Array[],
   dim: number,
-  g: Float64Array,
-  h: Float64Array,
+  bins: number,
+  count: number,
   gs: number,
   hs: number,
   l2: number,
   minLeaf: number,
 ): Split | undefined {
-  // One pass over the node's rows fills every feature's histogram (rows are contiguous in memory).
-  const nb = MAX_BINS;
-  const hg = new Float64Array(dim * nb);
-  const hh = new Float64Array(dim * nb);
-  const hc = new Int32Array(dim * nb);
-  for (const r of idx) {
-    const gr = g[r]!;
-    const hr = h[r]!;
-    const base = r * dim;
-    for (let f = 0; f < dim; f++) {
-      const k = f * nb + binned[base + f]!;
-      hg[k]! += gr;
-      hh[k]! += hr;
-      hc[k]! += 1;
-    }
-  }
+  const stride = bins * 3;
   const parent = (gs * gs) / (hs + l2);
   let best: Split | undefined;
   let bestGain = 1e-9;
   for (let f = 0; f < dim; f++) {
     const e = edges[f]!;
-    if (e.length < 2) continue;
     let gl = 0;
     let hl = 0;
     let cl = 0;
     for (let b = 0; b < e.length - 1; b++) {
-      const k = f * nb + b;
-      gl += hg[k]!;
-      hl += hh[k]!;
-      cl += hc[k]!;
+      const k = f * stride + b * 3;
+      gl += hist[k]!;
+      hl += hist[k + 1]!;
+      cl += hist[k + 2]!;
       if (cl < minLeaf) continue;
-      if (idx.length - cl < minLeaf) break;
+      if (count - cl < minLeaf) break;
       const gr = gs - gl;
       const hr = hs - hl;
       const gain = (gl * gl) / (hl + l2) + (gr * gr) / (hr + l2) - parent;

@@ -15,8 +15,9 @@ const DAY = 86_400_000;
 const NEGATIVES_PER_REQUEST = 30;
 
 export interface Rankers {
-  cart: TreeEnsemble;
-  home: TreeEnsemble;
+  /** Absent when the label window had no positive example (too little data before the cut-off). */
+  cart?: TreeEnsemble;
+  home?: TreeEnsemble;
   /** The label window inside the training period: [from, to). */
   window: { from: number; to: number };
   rows: { cart: number; home: number };
@@ -49,7 +50,14 @@ export async function trainRankers(
   const t0 = Date.now();
   for (let w = windows; w >= 1; w--) {
     const start = cut - w * 30 * DAY;
-    const m = await trainCandidateModels(interactions, start, { ...opts, log: () => {} });
+    // a window needs purchases before it to train the models whose candidates it labels
+    if (!interactions.some((e) => e.type === 'purchase' && e.ts < start)) continue;
+    // only the oldest window labels CART cases; the others need the customer models alone
+    const m = await trainCandidateModels(interactions, start, {
+      ...opts,
+      customerModelsOnly: w !== windows,
+      log: () => {},
+    });
     const catalogue = new Set(m.matrix.items);
     const toIndex = (p: string) => m.matrix.index.get(p)!;
     for (const c of buildCases(interactions, start, start + 30 * DAY, catalogue, 7).home) {
@@ -77,8 +85,10 @@ export async function trainRankers(
   log(
     `ranker: features of ${cartSet.y.length} cart and ${homeSet.y.length} home candidates in ${t2 - t1} ms`,
   );
-  const cart = trainGbdt(cartSet.x, FEATURES.cart.length, cartSet.y, opts.gbdt);
-  const home = trainGbdt(homeSet.x, FEATURES.home.length, homeSet.y, opts.gbdt);
+  const fitOrSkip = (set: { x: Float32Array; y: Float32Array }, surface: RankSurface) =>
+    set.y.some((v) => v > 0) ? trainGbdt(set.x, FEATURES[surface].length, set.y, opts.gbdt) : undefined;
+  const cart = fitOrSkip(cartSet, 'cart');
+  const home = fitOrSkip(homeSet, 'home');
   log(`ranker: gradient-boosted trees in ${Date.now() - t2} ms`);
   return { cart, home, window: { from, to: cut }, rows: { cart: cartSet.y.length, home: homeSet.y.length } };
 }

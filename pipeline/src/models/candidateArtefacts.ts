@@ -1,0 +1,124 @@
+import type { ModelRegistry } from '../registry/ModelRegistry';
+import type { CandidateModels } from './candidateModels';
+import type { UserHistory } from './InteractionMatrix';
+
+/**
+ * How the candidate models are stored in a model version: the three n × n float32 matrices as raw
+ * little-endian bytes (`ease-basket.bin`, `ease-user.bin`, `cooccurrence.bin`), everything else in
+ * `candidates.json`. Loading gives back a {@link CandidateModels} that scores exactly like the one
+ * trained (the invoice list itself is not kept: serving never needs it).
+ */
+interface StoredCandidates {
+  items: string[];
+  until: number;
+  lambdas: { basket: number; user: number };
+  itemBaskets: number[];
+  recentPopularity: number[];
+  recentPopularityByCountry: Record<string, number[]>;
+  firstOrderPopularity: number[];
+  firstOrderPopularityByCountry: Record<string, number[]>;
+  weekPopularity: number[];
+  repeatRate: number[];
+  codeNumber: number[];
+  text: { terms: number[][]; weights: number[][]; vocabulary: number };
+  /** userId, country, items, invoices, lastTs, and purchase lines flattened as [item, ts, item, ts, ...]. */
+  users: [string, string | null, number[], number[], number[], number[]][];
+}
+
+const bytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+export function candidateArtefacts(m: CandidateModels): Record<string, unknown> {
+  const mapOf = (map: Map<string, Float32Array>) =>
+    Object.fromEntries([...map].map(([k, v]) => [k, Array.from(v)] as const));
+  const stored: StoredCandidates = {
+    items: m.matrix.items,
+    until: m.matrix.until,
+    lambdas: { basket: m.basketEase.lambda, user: m.userEase.lambda },
+    itemBaskets: Array.from(m.matrix.itemBaskets),
+    recentPopularity: Array.from(m.recentPopularity),
+    recentPopularityByCountry: mapOf(m.recentPopularityByCountry),
+    firstOrderPopularity: Array.from(m.firstOrderPopularity),
+    firstOrderPopularityByCountry: mapOf(m.firstOrderPopularityByCountry),
+    weekPopularity: Array.from(m.weekPopularity),
+    repeatRate: Array.from(m.repeatRate),
+    codeNumber: Array.from(m.codeNumber),
+    text: {
+      terms: m.text.terms.map((t) => Array.from(t)),
+      weights: m.text.weights.map((w) => Array.from(w)),
+      vocabulary: m.text.postings.length,
+    },
+    users: [...m.matrix.users.values()].map((u) => [
+      u.userId,
+      u.country,
+      Array.from(u.items),
+      Array.from(u.invoices),
+      Array.from(u.lastTs),
+      u.lines.flatMap((l) => [l.item, l.ts]),
+    ]),
+  };
+  return {
+    candidates: stored,
+    'ease-basket': bytes(m.basketEase.weights),
+    'ease-user': bytes(m.userEase.weights),
+    cooccurrence: bytes(m.cooccurrence),
+  };
+}
+
+export async function loadCandidateModels(
+  registry: ModelRegistry,
+  version: string,
+): Promise<CandidateModels> {
+  const s = await registry.read<StoredCandidates>(version, 'candidates');
+  const n = s.items.length;
+  const matrix = async (name: string): Promise<Float32Array> => {
+    const b = await registry.readBinary(version, name);
+    if (b.byteLength !== n * n * 4)
+      throw new Error(`artefact ${name} of ${version} is not ${n} x ${n} float32`);
+    // copy into an aligned buffer (a file buffer may start at any byte offset)
+    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  };
+  const f32 = (a: number[]) => Float32Array.from(a);
+  const mapOf = (o: Record<string, number[]>) =>
+    new Map(Object.entries(o).map(([k, v]) => [k, f32(v)] as const));
+  const users = new Map<string, UserHistory>();
+  for (const [userId, country, items, invoices, lastTs, flat] of s.users) {
+    const lines: { item: number; ts: number }[] = [];
+    for (let i = 0; i < flat.length; i += 2) lines.push({ item: flat[i]!, ts: flat[i + 1]! });
+    users.set(userId, {
+      userId,
+      country,
+      items: Int32Array.from(items),
+      invoices: Int32Array.from(invoices),
+      lastTs: Float64Array.from(lastTs),
+      lines,
+    });
+  }
+  const postings: number[][] = Array.from({ length: s.text.vocabulary }, () => []);
+  s.text.terms.forEach((terms, item) => terms.forEach((t) => postings[t]!.push(item)));
+  return {
+    matrix: {
+      items: s.items,
+      index: new Map(s.items.map((id, i) => [id, i] as const)),
+      baskets: [],
+      basketTs: new Float64Array(0),
+      users,
+      itemBaskets: Float64Array.from(s.itemBaskets),
+      until: s.until,
+    },
+    recentPopularity: f32(s.recentPopularity),
+    recentPopularityByCountry: mapOf(s.recentPopularityByCountry),
+    firstOrderPopularity: f32(s.firstOrderPopularity),
+    firstOrderPopularityByCountry: mapOf(s.firstOrderPopularityByCountry),
+    weekPopularity: f32(s.weekPopularity),
+    cooccurrence: await matrix('cooccurrence'),
+    basketEase: { n, lambda: s.lambdas.basket, weights: await matrix('ease-basket') },
+    userEase: { n, lambda: s.lambdas.user, weights: await matrix('ease-user') },
+    text: {
+      terms: s.text.terms.map((t) => Int32Array.from(t)),
+      weights: s.text.weights.map((w) => Float32Array.from(w)),
+      postings: postings.map((p) => Int32Array.from(p)),
+    },
+    repeatRate: f32(s.repeatRate),
+    codeNumber: Int32Array.from(s.codeNumber),
+  };
+}
