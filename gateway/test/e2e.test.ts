@@ -78,6 +78,41 @@ describe('authentication and authorisation', () => {
     assert.ok(!['22726', '22727'].includes(first.product.id));
   });
 
+  test('Product.frequentlyBoughtTogether answers from the co-purchase graph, never the product itself', async () => {
+    const { body } = await stack.query({
+      query: `query P($id: ID!, $limit: Int) { product(id: $id) { id frequentlyBoughtTogether(limit: $limit) {
+        product { id } position reasonCode reason } } }`,
+      variables: { id: '22726', limit: 5 },
+    });
+    assert.equal(body.errors, undefined);
+    const items = (
+      body.data as {
+        product: {
+          frequentlyBoughtTogether: {
+            product: { id: string };
+            position: number;
+            reasonCode: string;
+            reason: string;
+          }[];
+        };
+      }
+    ).product.frequentlyBoughtTogether;
+    assert.equal(items.length, 5);
+    assert.deepEqual(
+      items.map((i) => i.position),
+      [1, 2, 3, 4, 5],
+    );
+    for (const item of items) {
+      assert.notEqual(item.product.id, '22726');
+      assert.equal(item.reasonCode, 'BOUGHT_TOGETHER');
+      assert.match(item.reason, /^Bought together with .+ in \d+ orders$/);
+    }
+    const bad = await stack.query({
+      query: '{ product(id: "22726") { frequentlyBoughtTogether(limit: 0) { position } } }',
+    });
+    assert.equal(bad.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+  });
+
   test('each answer has its own request id, even when served from the cache', async () => {
     const vars = { userId: '17850', cart: ['22086'], limit: 5 };
     const a = await stack.query({ query: CART, variables: vars });

@@ -45,26 +45,9 @@ export class Recommender {
     let together: RecommendedItem[] = [];
     let fallbackReason: string | undefined;
     try {
-      const neighbours = await withTimeout(
-        this.opts.graph.topK(seeds, req.limit, { exclude: seeds, minCount: 2 }),
-        this.opts.graphBudgetMs ?? 50,
-        'co-purchase graph',
-      );
-      const top = neighbours[0]?.score ?? 1;
-      together = neighbours.map((n) => ({
-        productId: n.productId,
-        // Scaled into (1, 2] so every co-purchase item ranks above the popularity fill (scores <= 1).
-        score: 1 + n.score / top,
-        reasonCode: 'BOUGHT_TOGETHER' as const,
-        reason: `Bought together with ${this.describe(n.seeds)} in ${n.count} orders`,
-      }));
+      together = await this.boughtTogether(seeds, req.limit);
     } catch (err) {
       fallbackReason = `co-purchase graph unavailable: ${(err as Error).message}`;
-      this.opts.onSourceFailure?.('graph');
-      this.opts.log.warn(
-        { err: (err as Error).message, source: 'graph' },
-        'candidate source failed; serving popular items',
-      );
     }
     const fill = this.popularity.recommend({
       ...req,
@@ -74,6 +57,33 @@ export class Recommender {
     return fallbackReason
       ? { modelVersion: this.modelVersion, items, fallback: true, fallbackReason }
       : { modelVersion: this.modelVersion, items, fallback: false };
+  }
+
+  /**
+   * Products bought in the same orders as all of `seeds` (the co-purchase graph, within its time
+   * budget), strongest first, never a seed. Throws when the graph fails or is slow, after counting
+   * and logging it.
+   */
+  async boughtTogether(seeds: string[], limit: number): Promise<RecommendedItem[]> {
+    try {
+      const neighbours = await withTimeout(
+        this.opts.graph.topK(seeds, limit, { exclude: seeds, minCount: 2 }),
+        this.opts.graphBudgetMs ?? 50,
+        'co-purchase graph',
+      );
+      const top = neighbours[0]?.score ?? 1;
+      return neighbours.map((n) => ({
+        productId: n.productId,
+        // Scaled into (1, 2] so every co-purchase item ranks above the popularity fill (scores <= 1).
+        score: 1 + n.score / top,
+        reasonCode: 'BOUGHT_TOGETHER' as const,
+        reason: `Bought together with ${this.describe(n.seeds)} in ${n.count} orders`,
+      }));
+    } catch (err) {
+      this.opts.onSourceFailure?.('graph');
+      this.opts.log.warn({ err: (err as Error).message, source: 'graph' }, 'candidate source failed');
+      throw err;
+    }
   }
 
   /** "WHITE METAL LANTERN" or "WHITE METAL LANTERN and 2 more cart items". */

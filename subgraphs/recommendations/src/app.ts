@@ -21,7 +21,10 @@ export function buildRecommendationsApp(opts: RecommendationsAppOptions): Promis
   return buildSubgraphApp<Record<string, never>>({
     name: 'recommendations',
     typeDefs: subgraphSdl('recommendations'),
-    resolvers: buildResolvers({ recommend: (req) => recommender.recommend(req) }),
+    resolvers: buildResolvers({
+      recommend: (req) => recommender.recommend(req),
+      boughtTogether: (productId, limit) => recommender.boughtTogether([productId], limit),
+    }),
     gatewaySecret: opts.gatewaySecret,
     logger: opts.logger,
     loaders: () => ({}),

@@ -10,7 +10,7 @@ import {
   normaliseUserId,
 } from '@recs/core';
 import type { SubgraphContext } from '@recs/subgraph-kit';
-import type { RecommendationResult } from './Recommendation';
+import type { RecommendationResult, RecommendedItem } from './Recommendation';
 import {
   parseRecommendationRequest,
   type RecommendationContextInput,
@@ -20,6 +20,8 @@ import {
 /** What the resolvers need; the app injects it. */
 export interface RecommendationsDeps {
   recommend(req: ReturnType<typeof parseRecommendationRequest>): Promise<RecommendationResult>;
+  /** Co-purchase neighbours of one product; throws when the graph is unavailable. */
+  boughtTogether(productId: string, limit: number): Promise<RecommendedItem[]>;
 }
 
 export type Ctx = SubgraphContext<Record<string, never>>;
@@ -79,6 +81,22 @@ export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ct
     },
     Product: {
       __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+      frequentlyBoughtTogether: async (product: { id: string }, args: { limit?: number | null }) => {
+        const limit = args.limit ?? 10;
+        if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+          throw badInput('limit', 'must be between 1 and 100', args.limit);
+        }
+        let items: RecommendedItem[];
+        try {
+          items = await deps.boughtTogether(product.id, limit);
+        } catch (err) {
+          throw new RecsError(
+            ErrorCode.BACKEND_UNAVAILABLE,
+            `co-purchase graph unavailable: ${(err as Error).message}`,
+          );
+        }
+        return items.map((item, i) => ({ ...item, position: i + 1, product: { id: item.productId } }));
+      },
     },
     RecommendationList: {
       // Resolved per request, outside the cached list, so each answer gets its own id for attribution.
