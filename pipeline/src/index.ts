@@ -21,3 +21,9 @@ export {
 } from './features/offlineFeatures';
 export { publishFeatures, FEATURES_VERSION_LIST } from './features/publishFeatures';
 export { trainCoPurchase, type CoPurchasePair, type CoPurchaseOptions } from './models/coPurchase';
+export { trainCandidateModels, coldStartScores, type CandidateModels } from './models/candidateModels';
+export { candidateArtefacts, loadCandidateModels } from './models/candidateArtefacts';
+export { candidateFeatures, FEATURES, type RankQuery, type RankSurface } from './ranker/features';
+export { queryOf } from './ranker/trainRanker';
+export { topK } from './eval/topK';
+export type { UserHistory } from './models/InteractionMatrix';

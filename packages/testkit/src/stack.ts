@@ -10,7 +10,13 @@ import { ModelRegistry, loadPromotedBundle, promotedVersion, publishFeatures } f
 import { composeSupergraph, readSupergraphConfig } from '@recs/schema';
 import { buildExperimentsApp } from '@recs/subgraph-experiments';
 import { buildFeaturesApp } from '@recs/subgraph-features';
-import { Recommender, buildRecommendationsApp, graphLabel, syncGraph } from '@recs/subgraph-recommendations';
+import {
+  LearnedRanker,
+  Recommender,
+  buildRecommendationsApp,
+  graphLabel,
+  syncGraph,
+} from '@recs/subgraph-recommendations';
 import { MemoryCoPurchaseGraph, Neo4jCoPurchaseGraph, type CoPurchaseGraph } from '@recs/graph';
 import { trainedRegistry } from './trainedRegistry';
 
@@ -88,9 +94,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       ? new Neo4jCoPurchaseGraph({ ...opts.neo4j, label: graphLabel(bundle.version) })
       : new MemoryCoPurchaseGraph());
   if (!opts.graph) await syncGraph(graph, bundle);
+  const learned = await LearnedRanker.load(registryDir, bundle.version, bundle.catalogue);
   const apps = await Promise.all([
     buildRecommendationsApp({
-      recommender: new Recommender({ bundle, graph, log }),
+      recommender: new Recommender({ bundle, graph, log, learned }),
       gatewaySecret,
       logger: log,
       redis,
@@ -143,6 +150,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await Promise.all(apps.map((a) => a.close()));
       await store.close();
       if (!opts.graph) await graph.close();
+      await learned?.close();
       await redis?.quit();
     },
   };

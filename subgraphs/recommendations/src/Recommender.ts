@@ -5,6 +5,7 @@ import { PopularityRecommender } from './PopularityRecommender';
 import type { RecommendationResult, RecommendedItem } from './Recommendation';
 import type { RecommendationRequest } from './RecommendationRequest';
 import { withTimeout } from './withTimeout';
+import type { LearnedRanker } from './LearnedRanker';
 
 export interface RecommenderOptions {
   bundle: ModelBundle;
@@ -12,15 +13,20 @@ export interface RecommenderOptions {
   log: Logger;
   /** Time budget of the co-purchase graph per request (default 50 ms). */
   graphBudgetMs?: number;
+  /** The model version's learned CART and HOME path, when it has one. */
+  learned?: LearnedRanker;
+  /** Time budget of the learned path per request (default 150 ms). */
+  learnedBudgetMs?: number;
   /** Called when a source fails, for metrics. */
   onSourceFailure?: (source: string) => void;
 }
 
 /**
- * Serves every surface from the sources the current model has: the co-purchase graph for CART (all
- * cart items at once) and PRODUCT (the viewed product), popularity for the rest and to fill lists up
- * to `limit`. A graph failure or timeout never fails the request: the list comes from popularity
- * with `fallback: true` and the reason.
+ * Serves every surface from the sources the current model has. CART and HOME use the learned ranker
+ * when the model version has one. Otherwise CART (all cart items at once) and PRODUCT (the viewed
+ * product) use the co-purchase graph, and popularity serves the rest and fills lists up to `limit`.
+ * A failed or slow source never fails the request: the next source answers with `fallback: true`
+ * and the reason.
  */
 export class Recommender {
   private readonly popularity: PopularityRecommender;
@@ -34,6 +40,52 @@ export class Recommender {
   }
 
   async recommend(req: RecommendationRequest): Promise<RecommendationResult> {
+    const learned = this.opts.learned;
+    const cart = req.context.cartProductIds;
+    let learnedFailure: string | undefined;
+    if (learned && ((req.surface === 'CART' && cart.length > 0) || req.surface === 'HOME')) {
+      try {
+        const ranked = await withTimeout(
+          req.surface === 'CART'
+            ? learned.cart(req.userId, cart, req.context.country, req.limit)
+            : learned.home(req.userId, req.context.country, req.limit),
+          this.opts.learnedBudgetMs ?? 150,
+          'learned ranker',
+        );
+        return this.filled(req, ranked, cart);
+      } catch (err) {
+        learnedFailure = `learned ranker unavailable: ${(err as Error).message}`;
+        this.opts.onSourceFailure?.('ranker');
+        this.opts.log.warn({ err: (err as Error).message, source: 'ranker' }, 'candidate source failed');
+      }
+    }
+    const result = await this.fromGraphAndPopularity(req);
+    return learnedFailure
+      ? { ...result, fallback: true, fallbackReason: result.fallbackReason ?? learnedFailure }
+      : result;
+  }
+
+  /** Tops a ranked list up to `limit` with popular items (never a cart item or a duplicate). */
+  private filled(
+    req: RecommendationRequest,
+    ranked: RecommendedItem[],
+    cart: string[],
+  ): RecommendationResult {
+    const fill =
+      ranked.length >= req.limit
+        ? []
+        : this.popularity.recommend({
+            ...req,
+            context: { ...req.context, cartProductIds: [...cart, ...ranked.map((r) => r.productId)] },
+          }).items;
+    return {
+      modelVersion: this.modelVersion,
+      items: [...ranked, ...fill].slice(0, req.limit),
+      fallback: false,
+    };
+  }
+
+  private async fromGraphAndPopularity(req: RecommendationRequest): Promise<RecommendationResult> {
     const seeds =
       req.surface === 'CART'
         ? req.context.cartProductIds

@@ -7,6 +7,7 @@ export interface RecommendationsConfig {
   redisUrl?: string;
   neo4j?: { uri: string; user: string; password?: string };
   graphBudgetMs: number;
+  learnedBudgetMs: number;
   registryDir: string;
   cacheTtlSeconds: number;
   logLevel: string;
@@ -21,6 +22,7 @@ export function readRecommendationsConfig(e: Env): RecommendationsConfig {
     redisUrl: env.url(e, 'REDIS_URL', ['redis', 'rediss']),
     neo4j: neo4jConfig(e),
     graphBudgetMs: env.int(e, 'GRAPH_BUDGET_MS', 50, 1, 10_000),
+    learnedBudgetMs: env.int(e, 'RANKER_BUDGET_MS', 150, 1, 10_000),
     registryDir: env.str(e, 'MODEL_REGISTRY_DIR', 'var/models'),
     cacheTtlSeconds: env.int(e, 'RECOMMENDATIONS_CACHE_TTL_SECONDS', 30, 0, 3600),
     logLevel: env.oneOf(e, 'LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error'], 'info'),

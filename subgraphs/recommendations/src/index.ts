@@ -4,3 +4,4 @@ export { Recommender, type RecommenderOptions } from './Recommender';
 export { syncGraph, graphLabel } from './syncGraph';
 export { parseRecommendationRequest, SURFACES, type RecommendationRequest } from './RecommendationRequest';
 export { readRecommendationsConfig } from './config';
+export { LearnedRanker } from './LearnedRanker';

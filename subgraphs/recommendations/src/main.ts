@@ -6,6 +6,7 @@ import { serveUntilSignal } from '@recs/subgraph-kit';
 import { buildRecommendationsApp } from './app';
 import { readRecommendationsConfig } from './config';
 import { Recommender } from './Recommender';
+import { LearnedRanker } from './LearnedRanker';
 import { graphLabel, syncGraph } from './syncGraph';
 
 const config = readRecommendationsConfig(process.env);
@@ -35,8 +36,24 @@ log.info(
   loaded ? 'co-purchase graph loaded' : 'co-purchase graph already current',
 );
 
+const learnedStart = Date.now();
+const learned = await LearnedRanker.load(config.registryDir, bundle.version, bundle.catalogue);
+log.info(
+  { ms: Date.now() - learnedStart, learned: Boolean(learned) },
+  learned
+    ? 'learned CART and HOME ranker loaded'
+    : 'model version has no learned ranker: graph and popularity only',
+);
+
 const app = await buildRecommendationsApp({
-  recommender: new Recommender({ bundle, graph, log, graphBudgetMs: config.graphBudgetMs }),
+  recommender: new Recommender({
+    bundle,
+    graph,
+    log,
+    graphBudgetMs: config.graphBudgetMs,
+    learned,
+    learnedBudgetMs: config.learnedBudgetMs,
+  }),
   gatewaySecret: config.gatewaySecret,
   logger: log,
   redis,
@@ -48,6 +65,7 @@ await serveUntilSignal(app, {
   log,
   onClose: async () => {
     await graph.close();
+    await learned?.close();
     await redis?.quit();
   },
 });

@@ -1,0 +1,163 @@
+import { loadOnnxModel, type ModelRuntime } from '@recs/model-runtime';
+import {
+  ModelRegistry,
+  candidateFeatures,
+  coldStartScores,
+  loadCandidateModels,
+  queryOf,
+  topK,
+  type CandidateModels,
+  type CatalogueEntry,
+  type RankSurface,
+  type UserHistory,
+} from '@recs/pipeline';
+import type { RecommendedItem } from './Recommendation';
+
+/**
+ * The learned path of CART and HOME: candidates from every source of the model version (EASE on the
+ * cart and on the shopper's history, cosine and content neighbours, buy-again, trending in the
+ * country), features computed by the same code as training, and one ONNX Runtime batch per request
+ * for the GBDT ranker. Shoppers without history get the cold-start list (first orders and country).
+ * Features are taken at the model's cut-off until live features arrive from the event stream.
+ */
+export class LearnedRanker {
+  private constructor(
+    private readonly m: CandidateModels,
+    private readonly rankers: Partial<Record<RankSurface, ModelRuntime>>,
+    private readonly catalogue: ReadonlyMap<string, CatalogueEntry>,
+  ) {}
+
+  /** Loads a model version's candidate models and rankers; undefined when the version has none. */
+  static async load(
+    registryDir: string,
+    version: string,
+    catalogue: ReadonlyMap<string, CatalogueEntry>,
+  ): Promise<LearnedRanker | undefined> {
+    const registry = new ModelRegistry(registryDir);
+    if (!(await registry.has(version, 'candidates'))) return undefined;
+    const m = await loadCandidateModels(registry, version);
+    const rankers: Partial<Record<RankSurface, ModelRuntime>> = {};
+    for (const surface of ['cart', 'home'] as const) {
+      if (await registry.has(version, `ranker-${surface}`)) {
+        rankers[surface] = await loadOnnxModel(await registry.readBinary(version, `ranker-${surface}`));
+      }
+    }
+    return new LearnedRanker(m, rankers, catalogue);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(Object.values(this.rankers).map((r) => r.close()));
+  }
+
+  /** CART: complements of the whole cart, never a cart item. */
+  cart(
+    userId: string,
+    cart: string[],
+    country: string | undefined,
+    limit: number,
+  ): Promise<RecommendedItem[]> {
+    return this.rank('cart', userId, cart, country, limit);
+  }
+
+  /** HOME: buy-again, "for you" and trending, ranked; cold start for shoppers without history. */
+  async home(userId: string, country: string | undefined, limit: number): Promise<RecommendedItem[]> {
+    if (!this.m.matrix.users.has(userId)) return this.coldStart(country, limit);
+    return this.rank('home', userId, [], country, limit);
+  }
+
+  private async rank(
+    surface: RankSurface,
+    userId: string,
+    cart: string[],
+    country: string | undefined,
+    limit: number,
+  ): Promise<RecommendedItem[]> {
+    const ranker = this.rankers[surface];
+    if (!ranker) throw new Error(`the model version has no ${surface} ranker`);
+    const q = queryOf(this.m, userId, cart, country ?? null, this.m.matrix.until);
+    const f = candidateFeatures(this.m, q, surface);
+    if (f.items.length === 0) return [];
+    const scores = await ranker.predict(f.x, f.items.length);
+    const order = topK(scores, limit);
+    return order.map((k) => {
+      const item = f.items[k]!;
+      return {
+        productId: this.m.matrix.items[item]!,
+        score: scores[k]!,
+        ...this.reason(item, f.sources.get(item) ?? [], q.cart, q.history, country),
+      };
+    });
+  }
+
+  private coldStart(country: string | undefined, limit: number): RecommendedItem[] {
+    const scores = new Float32Array(this.m.matrix.items.length);
+    coldStartScores(this.m, country ?? null, scores);
+    const inCountry = country !== undefined && this.m.firstOrderPopularityByCountry.has(country);
+    return topK(scores, limit, undefined, this.m.recentPopularity).map((i) => ({
+      productId: this.m.matrix.items[i]!,
+      score: scores[i]!,
+      reasonCode: inCountry ? ('POPULAR_IN_COUNTRY' as const) : ('POPULAR' as const),
+      reason: inCountry
+        ? `Popular with new customers in ${country} in the last 60 days`
+        : 'Popular with new customers in the last 60 days',
+    }));
+  }
+
+  /** The strongest evidence for one candidate, named. */
+  private reason(
+    item: number,
+    sources: string[],
+    cart: Int32Array,
+    history: UserHistory | undefined,
+    country: string | undefined,
+  ): Pick<RecommendedItem, 'reason' | 'reasonCode'> {
+    const n = this.m.matrix.items.length;
+    const title = (i: number) => {
+      const id = this.m.matrix.items[i]!;
+      return this.catalogue.get(id)?.title ?? id;
+    };
+    if (history && sources.includes('buy_again')) {
+      const k = history.items.indexOf(item);
+      const orders = k >= 0 ? history.invoices[k]! : 0;
+      if (orders > 0) {
+        return {
+          reasonCode: 'BUY_AGAIN',
+          reason: `You bought this in ${orders} order${orders > 1 ? 's' : ''}`,
+        };
+      }
+    }
+    if (cart.length > 0) {
+      let best = -1;
+      let count = 0;
+      for (const i of cart) {
+        const c = this.m.cooccurrence[i * n + item]!;
+        if (c > count) {
+          count = c;
+          best = i;
+        }
+      }
+      if (best >= 0) {
+        return {
+          reasonCode: 'BOUGHT_TOGETHER',
+          reason: `Bought together with ${title(best)} in ${count} orders`,
+        };
+      }
+      return { reasonCode: 'SIMILAR', reason: `Similar to ${title(cart[0]!)}` };
+    }
+    if (history && sources.includes('ease_user')) {
+      let best = -1;
+      let weight = 0;
+      for (const i of history.items) {
+        const w = this.m.userEase.weights[i * n + item]!;
+        if (w > weight) {
+          weight = w;
+          best = i;
+        }
+      }
+      if (best >= 0) return { reasonCode: 'FOR_YOU', reason: `Because you bought ${title(best)}` };
+    }
+    return country && this.m.recentPopularityByCountry.has(country)
+      ? { reasonCode: 'POPULAR_IN_COUNTRY', reason: `Popular in ${country} in the last 30 days` }
+      : { reasonCode: 'TRENDING', reason: 'Popular in the last 30 days' };
+  }
+}
