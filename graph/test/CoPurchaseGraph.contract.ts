@@ -3,8 +3,9 @@ import { describe, test, type TestContext } from 'node:test';
 import type { CoPurchaseEdge, CoPurchaseGraph, CoPurchaseNeighbour, ProductNode } from '../src/index';
 
 /**
- * Products A–G plus an isolated X. lift·confidence per edge is chosen to be exact in binary floating
- * point (0.5, 1.5, 2, 8), so expected scores are exact and ties are real ties on every backend.
+ * Products A–G plus an isolated X. count·lift per edge is a perfect square, so every edge's score
+ * √(count·lift) is an exact small integer, expected sums are exact and ties are real ties on every
+ * backend.
  */
 const PRODUCTS: ProductNode[] = [
   { id: 'A', title: 'Alarm clock', category: 'home' },
@@ -17,15 +18,15 @@ const PRODUCTS: ProductNode[] = [
   { id: 'X', title: 'Never bought with anything' },
 ];
 
-//                                        lift·confidence
+//                                        √(count·lift)
 const EDGES: CoPurchaseEdge[] = [
-  { a: 'A', b: 'B', count: 10, confidence: 0.5, lift: 4 }, // 2
-  { a: 'A', b: 'C', count: 4, confidence: 0.25, lift: 2 }, // 0.5
-  { a: 'A', b: 'D', count: 2, confidence: 0.5, lift: 1 }, // 0.5
-  { a: 'C', b: 'B', count: 6, confidence: 0.5, lift: 3 }, // 1.5 (given as b < a on purpose)
-  { a: 'B', b: 'E', count: 1, confidence: 1, lift: 8 }, // 8, but seen in one basket only
-  { a: 'D', b: 'C', count: 3, confidence: 0.75, lift: 2 }, // 1.5 (given as b < a on purpose)
-  { a: 'F', b: 'G', count: 5, confidence: 0.5, lift: 2 }, // 1
+  { a: 'A', b: 'B', count: 8, confidence: 0.5, lift: 2 }, // 4
+  { a: 'A', b: 'C', count: 4, confidence: 0.25, lift: 1 }, // 2
+  { a: 'A', b: 'D', count: 2, confidence: 0.5, lift: 2 }, // 2
+  { a: 'C', b: 'B', count: 9, confidence: 0.5, lift: 1 }, // 3 (given as b < a on purpose)
+  { a: 'B', b: 'E', count: 1, confidence: 1, lift: 64 }, // 8, but seen in one basket only
+  { a: 'D', b: 'C', count: 4, confidence: 0.75, lift: 4 }, // 4 (given as b < a on purpose)
+  { a: 'F', b: 'G', count: 4, confidence: 0.5, lift: 1 }, // 2
 ];
 
 function n(
@@ -92,54 +93,54 @@ export function runCoPurchaseGraphContract(name: string, factory: () => Promise<
       const graph = await fresh(t, false);
       await graph.loadEdges([{ a: 'P', b: 'Q', count: 2, confidence: 0.5, lift: 3 }]);
       assert.deepEqual(await graph.counts(), { products: 2, edges: 1 });
-      await graph.loadEdges([{ a: 'Q', b: 'P', count: 7, confidence: 0.25, lift: 2 }]);
+      await graph.loadEdges([{ a: 'Q', b: 'P', count: 8, confidence: 0.25, lift: 2 }]);
       assert.deepEqual(await graph.counts(), { products: 2, edges: 1 });
-      assert.deepEqual(await graph.topK(['P'], 5), [n('Q', 0.5, 7, 2, ['P'])]);
+      assert.deepEqual(await graph.topK(['P'], 5), [n('Q', 4, 8, 2, ['P'])]);
     });
 
     test('top-k for one item: score order, ties broken by product id', async (t) => {
       const graph = await fresh(t);
       assert.deepEqual(await graph.topK(['A'], 10), [
-        n('B', 2, 10, 4, ['A']),
-        n('C', 0.5, 4, 2, ['A']),
-        n('D', 0.5, 2, 1, ['A']),
+        n('B', 4, 8, 2, ['A']),
+        n('C', 2, 4, 1, ['A']),
+        n('D', 2, 2, 2, ['A']),
       ]);
       assert.deepEqual(await graph.topK(['B'], 10), [
-        n('E', 8, 1, 8, ['B']),
-        n('A', 2, 10, 4, ['B']),
-        n('C', 1.5, 6, 3, ['B']),
+        n('E', 8, 1, 64, ['B']),
+        n('A', 4, 8, 2, ['B']),
+        n('C', 3, 9, 1, ['B']),
       ]);
-      assert.deepEqual(await graph.topK(['F'], 10), [n('G', 1, 5, 2, ['F'])]);
+      assert.deepEqual(await graph.topK(['F'], 10), [n('G', 2, 4, 1, ['F'])]);
     });
 
     test('top-k for a cart sums the evidence of all seeds', async (t) => {
       const graph = await fresh(t);
-      // Alone, B ranks A (2) above C (1.5); D also supports C, so together C (1.5+1.5) beats A (2+0.5).
+      // Alone, B ranks A (4) above C (3); D also supports C, so together C (3+4) beats A (4+2).
       assert.deepEqual(await graph.topK(['B', 'D'], 10), [
-        n('E', 8, 1, 8, ['B']),
-        n('C', 3, 9, 3, ['B', 'D']),
-        n('A', 2.5, 12, 4, ['B', 'D']),
+        n('E', 8, 1, 64, ['B']),
+        n('C', 7, 13, 4, ['B', 'D']),
+        n('A', 6, 10, 2, ['B', 'D']),
       ]);
       assert.deepEqual(await graph.topK(['C', 'A'], 10), [
-        n('B', 3.5, 16, 4, ['A', 'C']),
-        n('D', 2, 5, 2, ['A', 'C']),
+        n('B', 7, 17, 2, ['A', 'C']),
+        n('D', 6, 6, 4, ['A', 'C']),
       ]);
-      // B (2, from A) and C (0.5 from A + 1.5 from D) tie exactly: id order decides.
+      // B has one strong seed (4, from A); C has two (2 from A + 4 from D) and wins.
       assert.deepEqual(await graph.topK(['A', 'D'], 10), [
-        n('B', 2, 10, 4, ['A']),
-        n('C', 2, 7, 2, ['A', 'D']),
+        n('C', 6, 8, 4, ['A', 'D']),
+        n('B', 4, 8, 2, ['A']),
       ]);
     });
 
     test('minCount drops weak edges before they are summed', async (t) => {
       const graph = await fresh(t);
       assert.deepEqual(await graph.topK(['B', 'D'], 10, { minCount: 2 }), [
-        n('C', 3, 9, 3, ['B', 'D']),
-        n('A', 2.5, 12, 4, ['B', 'D']),
+        n('C', 7, 13, 4, ['B', 'D']),
+        n('A', 6, 10, 2, ['B', 'D']),
       ]);
       assert.deepEqual(await graph.topK(['B', 'D'], 10, { minCount: 3 }), [
-        n('C', 3, 9, 3, ['B', 'D']),
-        n('A', 2, 10, 4, ['B']),
+        n('C', 7, 13, 4, ['B', 'D']),
+        n('A', 4, 8, 2, ['B']),
       ]);
     });
 
@@ -151,7 +152,7 @@ export function runCoPurchaseGraphContract(name: string, factory: () => Promise<
         ['E', 'D'],
       );
       assert.deepEqual(await graph.topK(['B', 'D'], 10, { exclude: ['E', 'C'] }), [
-        n('A', 2.5, 12, 4, ['B', 'D']),
+        n('A', 6, 10, 2, ['B', 'D']),
       ]);
       assert.deepEqual(await graph.topK(['F'], 10, { exclude: ['G'] }), []);
     });
@@ -166,7 +167,7 @@ export function runCoPurchaseGraphContract(name: string, factory: () => Promise<
 
     test('k limits the result to the best k', async (t) => {
       const graph = await fresh(t);
-      assert.deepEqual(await graph.topK(['B', 'D'], 1), [n('E', 8, 1, 8, ['B'])]);
+      assert.deepEqual(await graph.topK(['B', 'D'], 1), [n('E', 8, 1, 64, ['B'])]);
       assert.deepEqual(
         (await graph.topK(['B', 'D'], 2)).map((x) => x.productId),
         ['E', 'C'],
