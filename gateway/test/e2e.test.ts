@@ -113,6 +113,24 @@ describe('authentication and authorisation', () => {
     assert.equal(bad.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
   });
 
+  test('Product.similar gives substitutes by title, never the product, and [] for an unknown one', async () => {
+    const { body } = await stack.query({
+      query: '{ product(id: "22726") { similar(limit: 4) { product { id } reasonCode reason } } }',
+    });
+    assert.equal(body.errors, undefined);
+    const items = (
+      body.data as { product: { similar: { product: { id: string }; reasonCode: string; reason: string }[] } }
+    ).product.similar;
+    assert.equal(items.length, 4);
+    for (const item of items) {
+      assert.notEqual(item.product.id, '22726');
+      assert.equal(item.reasonCode, 'SIMILAR');
+      assert.match(item.reason, /^Similar to ALARM CLOCK BAKELIKE /);
+    }
+    const unknown = await stack.query({ query: '{ product(id: "00000X") { similar { position } } }' });
+    assert.deepEqual(unknown.body.data, { product: { similar: [] } });
+  });
+
   test('each answer has its own request id, even when served from the cache', async () => {
     const vars = { userId: '17850', cart: ['22086'], limit: 5 };
     const a = await stack.query({ query: CART, variables: vars });

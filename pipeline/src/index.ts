@@ -27,3 +27,4 @@ export { candidateFeatures, FEATURES, type RankQuery, type RankSurface } from '.
 export { queryOf } from './ranker/trainRanker';
 export { topK } from './eval/topK';
 export type { UserHistory } from './models/InteractionMatrix';
+export { textScores, tokenize } from './models/textSimilarity';

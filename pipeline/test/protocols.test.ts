@@ -49,6 +49,17 @@ describe('evaluation protocols', () => {
     assert.equal(t1.cart.length, 2);
   });
 
+  it('PRODUCT views one catalogue product of an invoice and targets the rest of it', () => {
+    assert.equal(cases.product.length, 1, 't2 has one catalogue product only, t3 one product');
+    const [p] = cases.product;
+    assert.equal(p!.basketId, 't1');
+    assert.ok(['A', 'B', 'C'].includes(p!.seed));
+    assert.deepEqual(
+      [...p!.target].sort(),
+      ['A', 'B', 'C'].filter((x) => x !== p!.seed),
+    );
+  });
+
   it('HOME takes customers seen before and in the window; new customers are apart', () => {
     assert.deepEqual(
       cases.home.map((c) => [c.userId, [...c.target].sort()]),

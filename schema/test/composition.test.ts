@@ -32,7 +32,15 @@ test('our subgraphs compose with a shop catalogue subgraph that owns Product.tit
   const product = c.apiSchema.getType('Product');
   assert.ok(product && 'getFields' in product);
   const fields = Object.keys((product as { getFields(): Record<string, unknown> }).getFields()).sort();
-  assert.deepEqual(fields, ['experiments', 'features', 'frequentlyBoughtTogether', 'id', 'price', 'title']);
+  assert.deepEqual(fields, [
+    'experiments',
+    'features',
+    'frequentlyBoughtTogether',
+    'id',
+    'price',
+    'similar',
+    'title',
+  ]);
 });
 
 test('a conflicting subgraph fails composition with the reason', () => {

@@ -27,7 +27,7 @@ import { topK } from './topK';
 import { textScores } from '../models/textSimilarity';
 import { rankCandidates, trainRankers, type RankerOptions, type Rankers } from '../ranker/trainRanker';
 
-export type Protocol = 'cart' | 'home' | 'new-customers';
+export type Protocol = 'cart' | 'product' | 'home' | 'new-customers';
 
 /** What a method sees for one case: never the hidden product or the test-window purchases. */
 export interface Query {
@@ -69,7 +69,7 @@ export interface EvaluationResult {
   end: string;
   k: number;
   catalogueSize: number;
-  cases: { cart: number; home: number; newCustomers: number; cartSkippedNewProduct: number };
+  cases: { cart: number; product: number; home: number; newCustomers: number; cartSkippedNewProduct: number };
   rows: MetricRow[];
   timings: Record<string, number>;
 }
@@ -84,7 +84,7 @@ export const METHODS: readonly Method[] = [
   {
     name: 'popularity (last 30 days)',
     kind: 'reference',
-    protocols: ['cart', 'home', 'new-customers'],
+    protocols: ['cart', 'product', 'home', 'new-customers'],
     score: (_q, m, out) => out.set(m.recentPopularity),
   },
   {
@@ -96,19 +96,19 @@ export const METHODS: readonly Method[] = [
   {
     name: 'co-occurrence counts',
     kind: 'reference',
-    protocols: ['cart'],
+    protocols: ['cart', 'product'],
     score: (q, m, out) => cooccurrenceScores(m, q.cart, out),
   },
   {
     name: 'item-kNN cosine',
     kind: 'reference',
-    protocols: ['cart'],
+    protocols: ['cart', 'product'],
     score: (q, m, out) => cosineScores(m, q.cart, out),
   },
   {
     name: 'EASE on invoices',
     kind: 'reference',
-    protocols: ['cart'],
+    protocols: ['cart', 'product'],
     score: (q, m, out) => basketEaseScores(m, q.cart, out),
   },
   {
@@ -130,7 +130,7 @@ export const SOURCE_METHODS: readonly Method[] = [
   {
     name: 'content (TF-IDF titles)',
     kind: 'source',
-    protocols: ['cart'],
+    protocols: ['cart', 'product'],
     score: (q, m, out) => textScores(m.text, q.cart, out, new Float32Array(out.length)),
   },
   {
@@ -164,7 +164,8 @@ export function rankerMethods(rankers: Rankers): Method[] {
   const method = (surface: 'cart' | 'home', ranker: TreeEnsemble): Method => ({
     name: `learned ranker (${surface === 'cart' ? 'EASE, cosine, buy-again' : 'buy-again, EASE, trending'})`,
     kind: 'hybrid',
-    protocols: [surface],
+    // The CART ranker also serves the product page: the viewed product is a one-item cart.
+    protocols: surface === 'cart' ? ['cart', 'product'] : ['home'],
     score: (q, m, out) => {
       out.fill(-1);
       const r = rankCandidates(
@@ -213,6 +214,7 @@ export async function evaluate(
     catalogueSize: models.matrix.items.length,
     cases: {
       cart: cases.cart.length,
+      product: cases.product.length,
       home: cases.home.length,
       newCustomers: cases.newCustomers.length,
       cartSkippedNewProduct: cases.cartSkippedNewProduct,
@@ -254,27 +256,38 @@ function runProtocol(
     return c[i * n + j]! / Math.sqrt(c[i * n + i]! * c[j * n + j]!);
   };
   const queries =
-    protocol === 'cart'
-      ? cases.cart.map((c) => ({
+    protocol === 'product'
+      ? cases.product.map((c) => ({
           q: {
             userId: c.userId,
             history: c.userId ? users.get(c.userId) : undefined,
-            cart: Int32Array.from(c.cart.filter((p) => index.has(p)).map((p) => index.get(p)!)),
-            country: c.country,
-            ts: c.ts,
-          },
-          target: new Set([c.hidden]),
-        }))
-      : (protocol === 'home' ? cases.home : cases.newCustomers).map((c) => ({
-          q: {
-            userId: c.userId,
-            history: users.get(c.userId),
-            cart: new Int32Array(0),
+            cart: Int32Array.of(index.get(c.seed)!),
             country: c.country,
             ts: c.ts,
           },
           target: c.target,
-        }));
+        }))
+      : protocol === 'cart'
+        ? cases.cart.map((c) => ({
+            q: {
+              userId: c.userId,
+              history: c.userId ? users.get(c.userId) : undefined,
+              cart: Int32Array.from(c.cart.filter((p) => index.has(p)).map((p) => index.get(p)!)),
+              country: c.country,
+              ts: c.ts,
+            },
+            target: new Set([c.hidden]),
+          }))
+        : (protocol === 'home' ? cases.home : cases.newCustomers).map((c) => ({
+            q: {
+              userId: c.userId,
+              history: users.get(c.userId),
+              cart: new Int32Array(0),
+              country: c.country,
+              ts: c.ts,
+            },
+            target: c.target,
+          }));
   for (const { q, target } of queries) {
     scores.fill(0);
     method.score(q, m, scores);

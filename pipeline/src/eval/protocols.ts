@@ -20,8 +20,20 @@ export interface HomeCase {
   target: Set<string>;
 }
 
+/** A product-page case: one product of a test invoice is viewed; the rest of the invoice is the target. */
+export interface ProductCase {
+  basketId: string;
+  userId: string | null;
+  country: string | null;
+  ts: number;
+  seed: string;
+  target: Set<string>;
+}
+
 export interface EvaluationCases {
   cart: CartCase[];
+  /** PRODUCT: test invoices with at least two catalogue products, one drawn as the viewed product. */
+  product: ProductCase[];
   /** Customers with purchases before the cut-off and in the test window. */
   home: HomeCase[];
   /** Customers whose first purchase falls in the test window. */
@@ -36,6 +48,8 @@ export interface EvaluationCases {
  *   PRNG (seed 42, invoices in time order), is hidden and the rest is the cart. A case whose hidden
  *   product is not in the catalogue (never sold before the cut-off) cannot be recommended by any model
  *   and is skipped and counted.
+ * - PRODUCT: every test invoice with at least two catalogue products; one of them (drawn from a second
+ *   seeded stream) is the viewed product, the other catalogue products of the invoice are the target.
  * - HOME: customers with purchases before the cut-off and in the window; the target is the set of
  *   distinct products they buy in the window.
  * - New customers: the same target for customers with no purchase before the cut-off.
@@ -73,9 +87,24 @@ export function buildCases(
   const random = seededRandom(seed);
   const ordered = [...invoices.entries()].sort((a, b) => a[1].ts - b[1].ts || (a[0] < b[0] ? -1 : 1));
   const cart: CartCase[] = [];
+  const product: ProductCase[] = [];
+  // A separate stream, so adding this protocol left the CART cases exactly as they were.
+  const productRandom = seededRandom(seed + 1);
   let skipped = 0;
   for (const [basketId, inv] of ordered) {
     if (inv.items.length < 2) continue;
+    const known = inv.items.filter((p) => catalogue.has(p));
+    if (known.length >= 2) {
+      const viewed = known[Math.floor(productRandom() * known.length)]!;
+      product.push({
+        basketId,
+        userId: inv.userId,
+        country: inv.country,
+        ts: inv.ts,
+        seed: viewed,
+        target: new Set(known.filter((p) => p !== viewed)),
+      });
+    }
     const h = Math.floor(random() * inv.items.length);
     const hidden = inv.items[h]!;
     if (!catalogue.has(hidden)) {
@@ -95,6 +124,7 @@ export function buildCases(
   const all = [...customers.values()].sort(byId);
   return {
     cart,
+    product,
     home: all.filter((c) => known.has(c.userId)),
     newCustomers: all.filter((c) => !known.has(c.userId)),
     cartSkippedNewProduct: skipped,

@@ -5,6 +5,7 @@ import {
   coldStartScores,
   loadCandidateModels,
   queryOf,
+  textScores,
   topK,
   type CandidateModels,
   type CatalogueEntry,
@@ -57,6 +58,27 @@ export class LearnedRanker {
     limit: number,
   ): Promise<RecommendedItem[]> {
     return this.rank('cart', userId, cart, country, limit);
+  }
+
+  /**
+   * Substitutes of one product: the catalogue's most similar titles (TF-IDF cosine), never the
+   * product itself; [] for a product the model has never seen.
+   */
+  similar(productId: string, limit: number): RecommendedItem[] {
+    const i = this.m.matrix.index.get(productId);
+    if (i === undefined) return [];
+    const n = this.m.matrix.items.length;
+    const sum = new Float32Array(n);
+    textScores(this.m.text, [i], sum, new Float32Array(n));
+    const title = this.catalogue.get(productId)?.title ?? productId;
+    return topK(sum, limit, new Set([i]), this.m.recentPopularity)
+      .filter((j) => sum[j]! > 0)
+      .map((j) => ({
+        productId: this.m.matrix.items[j]!,
+        score: sum[j]!,
+        reasonCode: 'SIMILAR' as const,
+        reason: `Similar to ${title}`,
+      }));
   }
 
   /** HOME: buy-again, "for you" and trending, ranked; cold start for shoppers without history. */

@@ -22,9 +22,9 @@ export interface RecommenderOptions {
 }
 
 /**
- * Serves every surface from the sources the current model has. CART and HOME use the learned ranker
- * when the model version has one. Otherwise CART (all cart items at once) and PRODUCT (the viewed
- * product) use the co-purchase graph, and popularity serves the rest and fills lists up to `limit`.
+ * Serves every surface from the sources the current model has. CART, PRODUCT (the viewed product as a
+ * one-item cart) and HOME use the learned ranker when the model version has one. Otherwise CART (all
+ * cart items at once) and PRODUCT use the co-purchase graph, and popularity serves the rest and fills lists up to `limit`.
  * A failed or slow source never fails the request: the next source answers with `fallback: true`
  * and the reason.
  */
@@ -41,14 +41,22 @@ export class Recommender {
 
   async recommend(req: RecommendationRequest): Promise<RecommendationResult> {
     const learned = this.opts.learned;
-    const cart = req.context.cartProductIds;
+    // The product page is ranked as a one-item cart (the offline PRODUCT protocol says the CART
+    // ranker beats every single source there).
+    const cart =
+      req.surface === 'PRODUCT' && req.context.productId
+        ? [req.context.productId]
+        : req.context.cartProductIds;
     let learnedFailure: string | undefined;
-    if (learned && ((req.surface === 'CART' && cart.length > 0) || req.surface === 'HOME')) {
+    if (
+      learned &&
+      (((req.surface === 'CART' || req.surface === 'PRODUCT') && cart.length > 0) || req.surface === 'HOME')
+    ) {
       try {
         const ranked = await withTimeout(
-          req.surface === 'CART'
-            ? learned.cart(req.userId, cart, req.context.country, req.limit)
-            : learned.home(req.userId, req.context.country, req.limit),
+          req.surface === 'HOME'
+            ? learned.home(req.userId, req.context.country, req.limit)
+            : learned.cart(req.userId, cart, req.context.country, req.limit),
           this.opts.learnedBudgetMs ?? 150,
           'learned ranker',
         );
@@ -136,6 +144,11 @@ export class Recommender {
       this.opts.log.warn({ err: (err as Error).message, source: 'graph' }, 'candidate source failed');
       throw err;
     }
+  }
+
+  /** Substitutes of a product from the model's content model; undefined when it has none. */
+  similar(productId: string, limit: number): RecommendedItem[] | undefined {
+    return this.opts.learned?.similar(productId, limit);
   }
 
   /** "WHITE METAL LANTERN" or "WHITE METAL LANTERN and 2 more cart items". */

@@ -24,6 +24,7 @@ export function buildRecommendationsApp(opts: RecommendationsAppOptions): Promis
     resolvers: buildResolvers({
       recommend: (req) => recommender.recommend(req),
       boughtTogether: (productId, limit) => recommender.boughtTogether([productId], limit),
+      similar: (productId, limit) => recommender.similar(productId, limit),
     }),
     gatewaySecret: opts.gatewaySecret,
     logger: opts.logger,

@@ -22,6 +22,8 @@ export interface RecommendationsDeps {
   recommend(req: ReturnType<typeof parseRecommendationRequest>): Promise<RecommendationResult>;
   /** Co-purchase neighbours of one product; throws when the graph is unavailable. */
   boughtTogether(productId: string, limit: number): Promise<RecommendedItem[]>;
+  /** Substitutes of one product; undefined when the model version has no content model. */
+  similar(productId: string, limit: number): RecommendedItem[] | undefined;
 }
 
 export type Ctx = SubgraphContext<Record<string, never>>;
@@ -81,11 +83,15 @@ export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ct
     },
     Product: {
       __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-      frequentlyBoughtTogether: async (product: { id: string }, args: { limit?: number | null }) => {
-        const limit = args.limit ?? 10;
-        if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-          throw badInput('limit', 'must be between 1 and 100', args.limit);
+      similar: (product: { id: string }, args: { limit?: number | null }) => {
+        const items = deps.similar(product.id, checkedLimit(args.limit));
+        if (!items) {
+          throw new RecsError(ErrorCode.BACKEND_UNAVAILABLE, 'the served model version has no content model');
         }
+        return items.map((item, i) => ({ ...item, position: i + 1, product: { id: item.productId } }));
+      },
+      frequentlyBoughtTogether: async (product: { id: string }, args: { limit?: number | null }) => {
+        const limit = checkedLimit(args.limit);
         let items: RecommendedItem[];
         try {
           items = await deps.boughtTogether(product.id, limit);
@@ -105,4 +111,12 @@ export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ct
         list.items.map((item, i) => ({ ...item, position: i + 1, product: { id: item.productId } })),
     },
   };
+}
+
+/** A list field's `limit`: 1..100, default 10. */
+function checkedLimit(raw: number | null | undefined): number {
+  const limit = raw ?? 10;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+    throw badInput('limit', 'must be between 1 and 100', raw);
+  return limit;
 }

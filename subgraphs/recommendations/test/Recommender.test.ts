@@ -40,6 +40,20 @@ describe('Recommender with the learned ranker', () => {
     for (let k = 1; k < r.items.length; k++) assert.ok(r.items[k - 1]!.score >= r.items[k]!.score);
   });
 
+  it('PRODUCT: the viewed product ranked as a one-item cart, never the product itself', async () => {
+    const r = await new Recommender({ bundle, graph, log, learned }).recommend(
+      parseRecommendationRequest('first-time-viewer', 'PRODUCT', 8, { productId: '85123A' }),
+    );
+    assert.equal(r.fallback, false);
+    assert.equal(r.items.length, 8);
+    assert.ok(r.items.every((i) => i.productId !== '85123A'));
+    assert.ok(
+      r.items.some((i) =>
+        /^Bought together with WHITE HANGING HEART T-LIGHT HOLDER in \d+ orders$/.test(i.reason),
+      ),
+    );
+  });
+
   it('HOME: a returning customer gets buy-again among the ranked items', async () => {
     const r = await new Recommender({ bundle, graph, log, learned }).recommend(
       parseRecommendationRequest('17850', 'HOME', 10, {}),
