@@ -62,3 +62,24 @@ describe('EASE', () => {
     await assert.rejects(trainEase(new Float32Array(4), 2, 0), /lambda must be positive/);
   });
 });
+
+describe('content model for products never seen in training', () => {
+  it('scores a new title against the catalogue with the same TF-IDF weights', async () => {
+    const { trainTextModel, titleScores, textScores } = await import('../src/models/textSimilarity');
+    const model = trainTextModel([
+      'JUMBO BAG RED RETROSPOT',
+      'JUMBO BAG PINK POLKADOT',
+      'ALARM CLOCK BAKELIKE RED',
+    ]);
+    const fromTitle = new Float32Array(3);
+    titleScores(model, 'JUMBO BAG RED RETROSPOT', fromTitle);
+    // the same title as item 0 scores like item 0 itself: cosine 1 with itself, and its neighbours equal
+    const sum = new Float32Array(3);
+    textScores(model, [0], sum, new Float32Array(3));
+    assert.ok(Math.abs(fromTitle[0]! - 1) < 1e-6);
+    assert.ok(Math.abs(fromTitle[1]! - sum[1]!) < 1e-6 && Math.abs(fromTitle[2]! - sum[2]!) < 1e-6);
+    const unknownWords = new Float32Array(3);
+    titleScores(model, 'ZEPPELIN', unknownWords);
+    assert.deepEqual([...unknownWords], [0, 0, 0]);
+  });
+});

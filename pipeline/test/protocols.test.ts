@@ -60,6 +60,13 @@ describe('evaluation protocols', () => {
     );
   });
 
+  it('new products are viewed products first sold in the window; their invoice is the target', () => {
+    assert.deepEqual(
+      cases.newProducts.map((c) => [c.basketId, c.productId, [...c.target]]),
+      [['t2', 'NEW', ['A']]],
+    );
+  });
+
   it('HOME takes customers seen before and in the window; new customers are apart', () => {
     assert.deepEqual(
       cases.home.map((c) => [c.userId, [...c.target].sort()]),

@@ -94,7 +94,13 @@ describe('learned rankers on the bundled data (cut 2011-03-01)', () => {
   it('evaluate reports the rankers next to the sources, on cases after the cut-off only', async () => {
     const r = await evaluate(data.interactions, { cut: CUT, end: END, titles, gbdt: GBDT, windows: 1 });
     const hybrid = r.rows.filter((x) => x.kind === 'hybrid');
-    assert.deepEqual(hybrid.map((x) => x.protocol).sort(), ['cart', 'home', 'new-customers']);
+    assert.deepEqual(hybrid.map((x) => x.protocol).sort(), [
+      'cart',
+      'home',
+      'new-customers',
+      'new-products',
+      'product',
+    ]);
     const cartRanker = hybrid.find((x) => x.protocol === 'cart')!;
     const popularity = r.rows.find((x) => x.protocol === 'cart' && /popularity/.test(x.method))!;
     assert.ok(cartRanker.hr > 2 * popularity.hr, `ranker ${cartRanker.hr} vs popularity ${popularity.hr}`);

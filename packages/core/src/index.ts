@@ -8,3 +8,4 @@ export { createLogger, REDACTED_PATHS, type Logger } from './logger';
 export { HEADERS } from './headers';
 export { type Principal, canReadUser, canWriteUser, isAdmin } from './Principal';
 export { seededRandom } from './random';
+export { progressBar, type Progress } from './progress';

@@ -1,9 +1,11 @@
 import type { TreeEnsemble } from '@recs/model-runtime';
+import { progressBar } from '@recs/core';
 import type { Interaction } from '../ingest/Interaction';
 import {
   basketEaseScores,
   buyAgainScores,
   coldStartScores,
+  newProductScores,
   cooccurrenceScores,
   cosineScores,
   trainCandidateModels,
@@ -24,10 +26,10 @@ import {
 } from './metrics';
 import { buildCases, type EvaluationCases } from './protocols';
 import { topK } from './topK';
-import { textScores } from '../models/textSimilarity';
+import { textScores, titleScores } from '../models/textSimilarity';
 import { rankCandidates, trainRankers, type RankerOptions, type Rankers } from '../ranker/trainRanker';
 
-export type Protocol = 'cart' | 'product' | 'home' | 'new-customers';
+export type Protocol = 'cart' | 'product' | 'new-products' | 'home' | 'new-customers';
 
 /** What a method sees for one case: never the hidden product or the test-window purchases. */
 export interface Query {
@@ -38,6 +40,8 @@ export interface Query {
   cart: Int32Array;
   country: string | null;
   ts: number;
+  /** The viewed product's title, for a product the models have never seen (new-products protocol). */
+  viewedTitle?: string;
 }
 
 export interface Method {
@@ -69,7 +73,14 @@ export interface EvaluationResult {
   end: string;
   k: number;
   catalogueSize: number;
-  cases: { cart: number; product: number; home: number; newCustomers: number; cartSkippedNewProduct: number };
+  cases: {
+    cart: number;
+    product: number;
+    newProducts: number;
+    home: number;
+    newCustomers: number;
+    cartSkippedNewProduct: number;
+  };
   rows: MetricRow[];
   timings: Record<string, number>;
 }
@@ -84,7 +95,7 @@ export const METHODS: readonly Method[] = [
   {
     name: 'popularity (last 30 days)',
     kind: 'reference',
-    protocols: ['cart', 'product', 'home', 'new-customers'],
+    protocols: ['cart', 'product', 'new-products', 'home', 'new-customers'],
     score: (_q, m, out) => out.set(m.recentPopularity),
   },
   {
@@ -141,6 +152,22 @@ export const SOURCE_METHODS: readonly Method[] = [
   },
 ];
 
+/** New products: only the title is known; it is mapped onto known products, then to their neighbours. */
+export const NEW_PRODUCT_METHODS: readonly Method[] = [
+  {
+    name: 'content (TF-IDF of the new title)',
+    kind: 'source',
+    protocols: ['new-products'],
+    score: (q, m, out) => titleScores(m.text, q.viewedTitle ?? '', out),
+  },
+  {
+    name: 'content-mapped EASE + popularity',
+    kind: 'hybrid',
+    protocols: ['new-products'],
+    score: (q, m, out) => newProductScores(m, q.viewedTitle ?? '', out),
+  },
+];
+
 /** The engine's cold-start list for shoppers without history. */
 export const COLD_START_METHOD: Method = {
   name: 'cold start (first orders + country)',
@@ -193,7 +220,9 @@ export async function evaluate(
   let t = Date.now();
   const models = await trainCandidateModels(interactions, opts.cut, opts);
   timings.trainMs = Date.now() - t;
-  const methods = [...(opts.methods ?? [...METHODS, ...SOURCE_METHODS, COLD_START_METHOD])];
+  const methods = [
+    ...(opts.methods ?? [...METHODS, ...SOURCE_METHODS, ...NEW_PRODUCT_METHODS, COLD_START_METHOD]),
+  ];
   if (opts.ranker !== false) {
     t = Date.now();
     methods.push(...rankerMethods(await trainRankers(interactions, opts.cut, opts)));
@@ -202,9 +231,15 @@ export async function evaluate(
   const cases = buildCases(interactions, opts.cut, opts.end, new Set(models.matrix.items), opts.seed ?? 42);
   t = Date.now();
   const rows: MetricRow[] = [];
+  const runs = methods.reduce((sum, method) => sum + method.protocols.length, 0);
+  const bar = progressBar('evaluate methods x protocols', runs);
   for (const method of methods) {
-    for (const protocol of method.protocols) rows.push(runProtocol(method, protocol, cases, models, k));
+    for (const protocol of method.protocols) {
+      rows.push(runProtocol(method, protocol, cases, models, k, opts.titles));
+      bar.tick();
+    }
   }
+  bar.done();
   timings.scoreMs = Date.now() - t;
   const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   return {
@@ -215,6 +250,7 @@ export async function evaluate(
     cases: {
       cart: cases.cart.length,
       product: cases.product.length,
+      newProducts: cases.newProducts.length,
       home: cases.home.length,
       newCustomers: cases.newCustomers.length,
       cartSkippedNewProduct: cases.cartSkippedNewProduct,
@@ -230,6 +266,7 @@ function runProtocol(
   cases: EvaluationCases,
   m: CandidateModels,
   k: number,
+  titles: ReadonlyMap<string, string> | undefined,
 ): MetricRow {
   const n = m.matrix.items.length;
   const { index, items, users, itemBaskets } = m.matrix;
@@ -256,38 +293,50 @@ function runProtocol(
     return c[i * n + j]! / Math.sqrt(c[i * n + i]! * c[j * n + j]!);
   };
   const queries =
-    protocol === 'product'
-      ? cases.product.map((c) => ({
+    protocol === 'new-products'
+      ? cases.newProducts.map((c) => ({
           q: {
-            userId: c.userId,
-            history: c.userId ? users.get(c.userId) : undefined,
-            cart: Int32Array.of(index.get(c.seed)!),
-            country: c.country,
+            userId: null,
+            history: undefined,
+            cart: new Int32Array(0),
+            country: null,
             ts: c.ts,
+            viewedTitle: titles?.get(c.productId) ?? '',
           },
           target: c.target,
         }))
-      : protocol === 'cart'
-        ? cases.cart.map((c) => ({
+      : protocol === 'product'
+        ? cases.product.map((c) => ({
             q: {
               userId: c.userId,
               history: c.userId ? users.get(c.userId) : undefined,
-              cart: Int32Array.from(c.cart.filter((p) => index.has(p)).map((p) => index.get(p)!)),
-              country: c.country,
-              ts: c.ts,
-            },
-            target: new Set([c.hidden]),
-          }))
-        : (protocol === 'home' ? cases.home : cases.newCustomers).map((c) => ({
-            q: {
-              userId: c.userId,
-              history: users.get(c.userId),
-              cart: new Int32Array(0),
+              cart: Int32Array.of(index.get(c.seed)!),
               country: c.country,
               ts: c.ts,
             },
             target: c.target,
-          }));
+          }))
+        : protocol === 'cart'
+          ? cases.cart.map((c) => ({
+              q: {
+                userId: c.userId,
+                history: c.userId ? users.get(c.userId) : undefined,
+                cart: Int32Array.from(c.cart.filter((p) => index.has(p)).map((p) => index.get(p)!)),
+                country: c.country,
+                ts: c.ts,
+              },
+              target: new Set([c.hidden]),
+            }))
+          : (protocol === 'home' ? cases.home : cases.newCustomers).map((c) => ({
+              q: {
+                userId: c.userId,
+                history: users.get(c.userId),
+                cart: new Int32Array(0),
+                country: c.country,
+                ts: c.ts,
+              },
+              target: c.target,
+            }));
   for (const { q, target } of queries) {
     scores.fill(0);
     method.score(q, m, scores);

@@ -30,7 +30,17 @@ export interface ProductCase {
   target: Set<string>;
 }
 
+/** A product first sold in the test window, viewed; the catalogue products of its invoice are the target. */
+export interface NewProductCase {
+  basketId: string;
+  productId: string;
+  ts: number;
+  target: Set<string>;
+}
+
 export interface EvaluationCases {
+  /** New products: viewed with no sales history; only their title is known. */
+  newProducts: NewProductCase[];
   cart: CartCase[];
   /** PRODUCT: test invoices with at least two catalogue products, one drawn as the viewed product. */
   product: ProductCase[];
@@ -50,6 +60,9 @@ export interface EvaluationCases {
  *   and is skipped and counted.
  * - PRODUCT: every test invoice with at least two catalogue products; one of them (drawn from a second
  *   seeded stream) is the viewed product, the other catalogue products of the invoice are the target.
+ * - New products: every test invoice with a product never sold before the cut-off and at least one
+ *   catalogue product; one new product (a third seeded stream) is viewed, the catalogue products of
+ *   the invoice are the target.
  * - HOME: customers with purchases before the cut-off and in the window; the target is the set of
  *   distinct products they buy in the window.
  * - New customers: the same target for customers with no purchase before the cut-off.
@@ -120,11 +133,21 @@ export function buildCases(
       hidden,
     });
   }
+  const newProducts: NewProductCase[] = [];
+  const newRandom = seededRandom(seed + 2);
+  for (const [basketId, inv] of ordered) {
+    const known = inv.items.filter((p) => catalogue.has(p));
+    const unseen = inv.items.filter((p) => !catalogue.has(p));
+    if (known.length === 0 || unseen.length === 0) continue;
+    const viewed = unseen[Math.floor(newRandom() * unseen.length)]!;
+    newProducts.push({ basketId, productId: viewed, ts: inv.ts, target: new Set(known) });
+  }
   const byId = (a: HomeCase, b: HomeCase) => (a.userId < b.userId ? -1 : 1);
   const all = [...customers.values()].sort(byId);
   return {
     cart,
     product,
+    newProducts,
     home: all.filter((c) => known.has(c.userId)),
     newCustomers: all.filter((c) => !known.has(c.userId)),
     cartSkippedNewProduct: skipped,

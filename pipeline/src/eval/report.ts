@@ -13,6 +13,7 @@ export const PUBLISHED_REFERENCE: Record<Protocol, { method: string; hr: number;
     { method: 'EASE on invoice x item, lambda 20', hr: 0.338, ndcg: 0.205 },
   ],
   product: [],
+  'new-products': [],
   home: [
     { method: 'popularity (last 30 days)', hr: 0.551, ndcg: 0.11 },
     { method: 'EASE on user x item, lambda 200', hr: 0.68, ndcg: 0.235 },
@@ -37,6 +38,7 @@ const TITLES: Record<Protocol, string> = {
   home: 'HOME (next-period purchases of returning customers)',
   'new-customers': 'New customers (no history: country and context only)',
   product: 'PRODUCT (one viewed product; target: the rest of its invoice)',
+  'new-products': 'New products (first sold after the cut-off; only the title is known)',
 };
 
 const f3 = (v: number) => v.toFixed(3);
@@ -50,12 +52,13 @@ export function markdownReport(results: readonly EvaluationResult[], chartFiles:
       '',
       `Catalogue: ${r.catalogueSize} products sold before the cut-off. Cases: CART ${r.cases.cart} ` +
         `(${r.cases.cartSkippedNewProduct} test invoices skipped because the hidden product was new), ` +
+        `PRODUCT ${r.cases.product}, new products ${r.cases.newProducts}, ` +
         `HOME ${r.cases.home}, new customers ${r.cases.newCustomers}. ` +
         `Training ${(r.timings.trainMs ?? 0) / 1000} s, rankers ${(r.timings.rankerMs ?? 0) / 1000} s, scoring ${(r.timings.scoreMs ?? 0) / 1000} s.`,
       '',
     );
     if (chartFiles[i]) out.push(`![NDCG@${r.k} by method](${chartFiles[i]})`, '');
-    for (const protocol of ['cart', 'product', 'home', 'new-customers'] as const) {
+    for (const protocol of ['cart', 'product', 'new-products', 'home', 'new-customers'] as const) {
       const rows = r.rows.filter((x) => x.protocol === protocol);
       if (rows.length === 0) continue;
       const target = TARGETS[protocol];
@@ -105,7 +108,7 @@ export function ndcgChart(r: EvaluationResult): string {
   const scale = (width - left - 60) / Math.max(0.4, ...rows.map((x) => x.ndcg));
   const parts: string[] = [];
   let y = 30;
-  for (const protocol of ['cart', 'product', 'home', 'new-customers'] as const) {
+  for (const protocol of ['cart', 'product', 'new-products', 'home', 'new-customers'] as const) {
     const group = rows.filter((x) => x.protocol === protocol);
     if (group.length === 0) continue;
     parts.push(`<text x="10" y="${y + 12}" font-weight="bold">${TITLES[protocol]}</text>`);

@@ -22,7 +22,7 @@ export interface RunEvaluationOptions {
 
 /**
  * The `evaluate` command: for each cut-off, trains every candidate model and the rankers on data
- * strictly before it, runs the CART, HOME and new-customer protocols on the following `days`, and
+ * strictly before it, runs the CART, PRODUCT, new-product, HOME and new-customer protocols on the following `days`, and
  * writes `report.md`, one SVG chart per cut-off and `summary.json` into `outDir`.
  */
 export async function runEvaluation(opts: RunEvaluationOptions): Promise<EvaluationResult[]> {

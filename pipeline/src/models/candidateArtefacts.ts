@@ -20,7 +20,7 @@ interface StoredCandidates {
   weekPopularity: number[];
   repeatRate: number[];
   codeNumber: number[];
-  text: { terms: number[][]; weights: number[][]; vocabulary: number };
+  text: { terms: number[][]; weights: number[][]; vocabulary: string[]; idf: number[] };
   /** userId, country, items, invoices, lastTs, and purchase lines flattened as [item, ts, item, ts, ...]. */
   users: [string, string | null, number[], number[], number[], number[]][];
 }
@@ -45,7 +45,8 @@ export function candidateArtefacts(m: CandidateModels): Record<string, unknown> 
     text: {
       terms: m.text.terms.map((t) => Array.from(t)),
       weights: m.text.weights.map((w) => Array.from(w)),
-      vocabulary: m.text.postings.length,
+      vocabulary: m.text.vocabulary,
+      idf: Array.from(m.text.idf),
     },
     users: [...m.matrix.users.values()].map((u) => [
       u.userId,
@@ -93,7 +94,7 @@ export async function loadCandidateModels(
       lines,
     });
   }
-  const postings: number[][] = Array.from({ length: s.text.vocabulary }, () => []);
+  const postings: number[][] = Array.from({ length: s.text.vocabulary.length }, () => []);
   s.text.terms.forEach((terms, item) => terms.forEach((t) => postings[t]!.push(item)));
   return {
     matrix: {
@@ -117,6 +118,8 @@ export async function loadCandidateModels(
       terms: s.text.terms.map((t) => Int32Array.from(t)),
       weights: s.text.weights.map((w) => Float32Array.from(w)),
       postings: postings.map((p) => Int32Array.from(p)),
+      vocabulary: s.text.vocabulary,
+      idf: Float32Array.from(s.text.idf),
     },
     repeatRate: f32(s.repeatRate),
     codeNumber: Int32Array.from(s.codeNumber),

@@ -1,6 +1,7 @@
 import type { Interaction } from '../ingest/Interaction';
 import { easeScores, gramMatrix, trainEaseModels, type EaseModel } from './ease';
-import { trainTextModel, type TextModel } from './textSimilarity';
+import { titleScores, trainTextModel, type TextModel } from './textSimilarity';
+import { topK } from '../eval/topK';
 import { buildInteractionMatrix, type InteractionMatrix, type UserHistory } from './InteractionMatrix';
 
 const DAY = 86_400_000;
@@ -194,6 +195,42 @@ export function coldStartScores(m: CandidateModels, country: string | null, out:
     for (const v of counts) total += v;
     if (total === 0) continue;
     for (let i = 0; i < out.length; i++) out[i]! += (weight * counts[i]!) / total;
+  }
+}
+
+/**
+ * A product the models have never seen (first sold after training): its title's 20 nearest known
+ * titles become weighted seeds of the invoice EASE (what is bought with products like it), plus the
+ * title similarity itself at a small weight, so a new product gets collaborative neighbours on day
+ * one. New products are often bought in large orders where best-sellers dominate, so the mapped
+ * scores (scaled to a maximum of 1) are blended with twice the scaled 30-day popularity. The weights
+ * were chosen on the validation split (cut 2011-09-09): NDCG@10 0.145 against 0.129 for popularity
+ * alone and 0.098 for the mapping alone.
+ */
+export function newProductScores(m: CandidateModels, title: string, out: Float32Array): void {
+  const similarity = new Float32Array(out.length);
+  titleScores(m.text, title, similarity);
+  const seeds = topK(similarity, 20).filter((i) => similarity[i]! > 0);
+  const mapped = new Float32Array(out.length);
+  easeScores(
+    m.basketEase,
+    seeds,
+    mapped,
+    seeds.map((i) => similarity[i]!),
+  );
+  let max = 0;
+  for (const v of mapped) max = Math.max(max, v);
+  for (let i = 0; i < mapped.length; i++) mapped[i]! += 0.1 * max * similarity[i]!;
+  let mappedMax = 0;
+  let popularMax = 0;
+  for (let i = 0; i < out.length; i++) {
+    mappedMax = Math.max(mappedMax, mapped[i]!);
+    popularMax = Math.max(popularMax, m.recentPopularity[i]!);
+  }
+  for (let i = 0; i < out.length; i++) {
+    out[i]! +=
+      (mappedMax > 0 ? mapped[i]! / mappedMax : 0) +
+      (popularMax > 0 ? (2 * m.recentPopularity[i]!) / popularMax : 0);
   }
 }
 

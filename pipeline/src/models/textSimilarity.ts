@@ -10,6 +10,9 @@ export interface TextModel {
   weights: Float32Array[];
   /** Items containing each term (inverted index). */
   postings: Int32Array[];
+  /** Term of each id, and its inverse document frequency: a new product's title is embedded with them. */
+  vocabulary: string[];
+  idf: Float32Array;
 }
 
 const STOP = new Set(['OF', 'THE', 'AND', 'IN', 'WITH', 'SET', 'A', 'FOR', 'TO', 'ON']);
@@ -36,18 +39,68 @@ export function trainTextModel(titles: readonly string[]): TextModel {
   const df = new Float64Array(vocab.size);
   for (const d of docs) for (const id of d.keys()) df[id]! += 1;
   const n = titles.length;
+  const idf = Float32Array.from(df, (v) => Math.log((1 + n) / (1 + v)));
   const postingLists: number[][] = Array.from({ length: vocab.size }, () => []);
   const terms: Int32Array[] = [];
   const weights: Float32Array[] = [];
   docs.forEach((d, item) => {
     const ids = [...d.keys()].sort((a, b) => a - b);
-    const w = ids.map((id) => (1 + Math.log(d.get(id)!)) * Math.log((1 + n) / (1 + df[id]!)));
+    const w = ids.map((id) => (1 + Math.log(d.get(id)!)) * idf[id]!);
     const norm = Math.hypot(...w) || 1;
     terms.push(Int32Array.from(ids));
     weights.push(Float32Array.from(w, (v) => v / norm));
     for (const id of ids) postingLists[id]!.push(item);
   });
-  return { terms, weights, postings: postingLists.map((p) => Int32Array.from(p)) };
+  return {
+    terms,
+    weights,
+    postings: postingLists.map((p) => Int32Array.from(p)),
+    vocabulary: [...vocab.keys()],
+    idf,
+  };
+}
+
+/**
+ * Cosine similarity of a title that is not in the model (a product first sold after training)
+ * to every item, added into `out`. Words the catalogue never used are ignored.
+ */
+export function titleScores(model: TextModel, title: string, out: Float32Array): void {
+  const index = vocabularyIndex(model);
+  const counts = new Map<number, number>();
+  for (const tok of tokenize(title)) {
+    const id = index.get(tok);
+    if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  const ids = [...counts.keys()];
+  const w = ids.map((id) => (1 + Math.log(counts.get(id)!)) * model.idf[id]!);
+  const norm = Math.hypot(...w) || 1;
+  ids.forEach((term, k) => {
+    const wk = w[k]! / norm;
+    for (const j of model.postings[term]!) out[j]! += wk * termWeight(model, j, term);
+  });
+}
+
+/** The weight of `term` in item `j`'s vector (binary search in its sorted term ids; the term is there). */
+function termWeight(model: TextModel, j: number, term: number): number {
+  const jt = model.terms[j]!;
+  let lo = 0;
+  let hi = jt.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (jt[mid]! < term) lo = mid + 1;
+    else hi = mid;
+  }
+  return model.weights[j]![lo]!;
+}
+
+const indexCache = new WeakMap<TextModel, Map<string, number>>();
+function vocabularyIndex(model: TextModel): Map<string, number> {
+  let index = indexCache.get(model);
+  if (!index) {
+    index = new Map(model.vocabulary.map((t, i) => [t, i] as const));
+    indexCache.set(model, index);
+  }
+  return index;
 }
 
 /**
@@ -70,17 +123,8 @@ export function textScores(
       const term = st[k]!;
       const w = sw[k]!;
       for (const j of model.postings[term]!) {
-        const jt = model.terms[j]!;
-        // binary search the term's position in j's sorted terms
-        let lo = 0;
-        let hi = jt.length - 1;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (jt[mid]! < term) lo = mid + 1;
-          else hi = mid;
-        }
         if (acc[j] === 0) touched.push(j);
-        acc[j]! += w * model.weights[j]![lo]!;
+        acc[j]! += w * termWeight(model, j, term);
       }
     }
     for (const j of touched) {

@@ -14,6 +14,8 @@ export interface GbdtOptions {
   bins?: number;
   /** L2 regularisation of leaf values. Default 1. */
   l2?: number;
+  /** Called after each tree (progress reporting). */
+  onTree?: (done: number, total: number) => void;
 }
 
 /**
@@ -117,6 +119,7 @@ export function trainGbdt(
     };
     grow(0, order.length, 0, buildHistogram(0, order.length));
     out.push(nodes);
+    opts.onTree?.(t + 1, trees);
   }
   return { kind: 'treeEnsemble', inputDim: dim, trees: out, baseScore, sigmoid: true, comparison: 'leq' };
 }

@@ -1,4 +1,4 @@
-import { seededRandom } from '@recs/core';
+import { progressBar, seededRandom } from '@recs/core';
 import { treeEnsemblePredict, type TreeEnsemble } from '@recs/model-runtime';
 import type { Interaction } from '../ingest/Interaction';
 import {
@@ -85,8 +85,17 @@ export async function trainRankers(
   log(
     `ranker: features of ${cartSet.y.length} cart and ${homeSet.y.length} home candidates in ${t2 - t1} ms`,
   );
-  const fitOrSkip = (set: { x: Float32Array; y: Float32Array }, surface: RankSurface) =>
-    set.y.some((v) => v > 0) ? trainGbdt(set.x, FEATURES[surface].length, set.y, opts.gbdt) : undefined;
+  const fitOrSkip = (set: { x: Float32Array; y: Float32Array }, surface: RankSurface) => {
+    if (!set.y.some((v) => v > 0)) return undefined;
+    const trees = opts.gbdt?.trees ?? 150;
+    const bar = progressBar(`ranker ${surface} trees`, trees);
+    const model = trainGbdt(set.x, FEATURES[surface].length, set.y, {
+      ...opts.gbdt,
+      onTree: () => bar.tick(),
+    });
+    bar.done();
+    return model;
+  };
   const cart = fitOrSkip(cartSet, 'cart');
   const home = fitOrSkip(homeSet, 'home');
   log(`ranker: gradient-boosted trees in ${Date.now() - t2} ms`);
@@ -123,7 +132,9 @@ function trainingSet(queries: TrainingQuery[], surface: RankSurface): { x: Float
   // Every positive and a seeded sample of the negatives per request: the ranking signal is in the
   // comparison inside a request, and fewer rows make boosting several times faster.
   const random = seededRandom(11);
+  const bar = progressBar(`ranker ${surface} features`, queries.length);
   for (const { m, q, target } of queries) {
+    bar.tick();
     const f = candidateFeatures(m, q, surface);
     const keepNegative = Math.min(1, NEGATIVES_PER_REQUEST / Math.max(1, f.items.length));
     f.items.forEach((item, r) => {
@@ -133,6 +144,7 @@ function trainingSet(queries: TrainingQuery[], surface: RankSurface): { x: Float
       ys.push(y);
     });
   }
+  bar.done();
   const x = new Float32Array(ys.length * dim);
   let o = 0;
   for (const part of xs) {
