@@ -22,7 +22,12 @@ export {
 export { publishFeatures, FEATURES_VERSION_LIST } from './features/publishFeatures';
 export { trainCoPurchase, type CoPurchasePair, type CoPurchaseOptions } from './models/coPurchase';
 export { trainCandidateModels, coldStartScores, type CandidateModels } from './models/candidateModels';
-export { candidateArtefacts, loadCandidateModels } from './models/candidateArtefacts';
+export {
+  candidateArtefacts,
+  loadCandidateModels,
+  CandidatesFormatError,
+  CANDIDATES_FORMAT,
+} from './models/candidateArtefacts';
 export { candidateFeatures, FEATURES, type RankQuery, type RankSurface } from './ranker/features';
 export { queryOf } from './ranker/trainRanker';
 export { topK } from './eval/topK';

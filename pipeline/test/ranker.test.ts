@@ -8,7 +8,11 @@ import { evaluate } from '../src/eval/evaluate';
 import { trainCandidateModels } from '../src/models/candidateModels';
 import { candidateFeatures, FEATURES } from '../src/ranker/features';
 import { queryOf, trainRankers } from '../src/ranker/trainRanker';
-import { candidateArtefacts, loadCandidateModels } from '../src/models/candidateArtefacts';
+import {
+  CandidatesFormatError,
+  candidateArtefacts,
+  loadCandidateModels,
+} from '../src/models/candidateArtefacts';
 import { ModelRegistry } from '../src/registry/ModelRegistry';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,6 +85,13 @@ describe('learned rankers on the bundled data (cut 2011-03-01)', () => {
     };
     const { version } = await registry.publish(candidateArtefacts(m), meta);
     const loaded = await loadCandidateModels(registry, version);
+    // a version written by an older layout is refused with a reason, not misread
+    const old = await registry.publish({ candidates: { items: ['A'] } }, meta);
+    await assert.rejects(
+      loadCandidateModels(registry, old.version),
+      (e: unknown) =>
+        e instanceof CandidatesFormatError && /format 1, this code reads format 2: retrain/.test(String(e)),
+    );
     for (const surface of ['cart', 'home'] as const) {
       const q = (mm: typeof m) =>
         queryOf(mm, '17850', surface === 'cart' ? ['85123A', '71053'] : [], 'GB', CUT);

@@ -1,4 +1,4 @@
-import type { ModelRegistry } from '../registry/ModelRegistry';
+import { RegistryError, type ModelRegistry } from '../registry/ModelRegistry';
 import type { CandidateModels } from './candidateModels';
 import type { UserHistory } from './InteractionMatrix';
 
@@ -9,6 +9,8 @@ import type { UserHistory } from './InteractionMatrix';
  * trained (the invoice list itself is not kept: serving never needs it).
  */
 interface StoredCandidates {
+  /** {@link CANDIDATES_FORMAT} when written; older versions are refused at load. */
+  format: number;
   items: string[];
   until: number;
   lambdas: { basket: number; user: number };
@@ -25,12 +27,19 @@ interface StoredCandidates {
   users: [string, string | null, number[], number[], number[], number[]][];
 }
 
+/** Bumped when the stored layout changes (2: the text model keeps its vocabulary and IDF). */
+export const CANDIDATES_FORMAT = 2;
+
+/** A model version whose candidate models were written in an older layout: retrain to serve them. */
+export class CandidatesFormatError extends RegistryError {}
+
 const bytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 export function candidateArtefacts(m: CandidateModels): Record<string, unknown> {
   const mapOf = (map: Map<string, Float32Array>) =>
     Object.fromEntries([...map].map(([k, v]) => [k, Array.from(v)] as const));
   const stored: StoredCandidates = {
+    format: CANDIDATES_FORMAT,
     items: m.matrix.items,
     until: m.matrix.until,
     lambdas: { basket: m.basketEase.lambda, user: m.userEase.lambda },
@@ -70,6 +79,11 @@ export async function loadCandidateModels(
   version: string,
 ): Promise<CandidateModels> {
   const s = await registry.read<StoredCandidates>(version, 'candidates');
+  if (s.format !== CANDIDATES_FORMAT) {
+    throw new CandidatesFormatError(
+      `candidate models of ${version} are in format ${s.format ?? 1}, this code reads format ${CANDIDATES_FORMAT}: retrain`,
+    );
+  }
   const n = s.items.length;
   const matrix = async (name: string): Promise<Float32Array> => {
     const b = await registry.readBinary(version, name);

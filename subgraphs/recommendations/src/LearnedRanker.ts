@@ -1,5 +1,6 @@
 import { loadOnnxModel, type ModelRuntime } from '@recs/model-runtime';
 import {
+  CandidatesFormatError,
   ModelRegistry,
   candidateFeatures,
   coldStartScores,
@@ -28,7 +29,10 @@ export class LearnedRanker {
     private readonly catalogue: ReadonlyMap<string, CatalogueEntry>,
   ) {}
 
-  /** Loads a model version's candidate models and rankers; undefined when the version has none. */
+  /**
+   * Loads a model version's candidate models and rankers; undefined when the version has none or
+   * wrote them in an older format (the servers then run on the graph and popularity).
+   */
   static async load(
     registryDir: string,
     version: string,
@@ -36,7 +40,13 @@ export class LearnedRanker {
   ): Promise<LearnedRanker | undefined> {
     const registry = new ModelRegistry(registryDir);
     if (!(await registry.has(version, 'candidates'))) return undefined;
-    const m = await loadCandidateModels(registry, version);
+    let m: CandidateModels;
+    try {
+      m = await loadCandidateModels(registry, version);
+    } catch (err) {
+      if (err instanceof CandidatesFormatError) return undefined;
+      throw err;
+    }
     const rankers: Partial<Record<RankSurface, ModelRuntime>> = {};
     for (const surface of ['cart', 'home'] as const) {
       if (await registry.has(version, `ranker-${surface}`)) {
@@ -111,18 +121,28 @@ export class LearnedRanker {
     });
   }
 
+  /** The cold-start list depends only on the model and the country: computed once per country. */
+  private readonly coldStartLists = new Map<string, RecommendedItem[]>();
+
   private coldStart(country: string | undefined, limit: number): RecommendedItem[] {
-    const scores = new Float32Array(this.m.matrix.items.length);
-    coldStartScores(this.m, country ?? null, scores);
     const inCountry = country !== undefined && this.m.firstOrderPopularityByCountry.has(country);
-    return topK(scores, limit, undefined, this.m.recentPopularity).map((i) => ({
-      productId: this.m.matrix.items[i]!,
-      score: scores[i]!,
-      reasonCode: inCountry ? ('POPULAR_IN_COUNTRY' as const) : ('POPULAR' as const),
-      reason: inCountry
-        ? `Popular with new customers in ${country} in the last 60 days`
-        : 'Popular with new customers in the last 60 days',
-    }));
+    // country is a validated ISO code, so the cache holds at most one list per code
+    const key = country ?? '';
+    let list = this.coldStartLists.get(key);
+    if (!list) {
+      const scores = new Float32Array(this.m.matrix.items.length);
+      coldStartScores(this.m, country ?? null, scores);
+      list = topK(scores, 100, undefined, this.m.recentPopularity).map((i) => ({
+        productId: this.m.matrix.items[i]!,
+        score: scores[i]!,
+        reasonCode: inCountry ? ('POPULAR_IN_COUNTRY' as const) : ('POPULAR' as const),
+        reason: inCountry
+          ? `Popular with new customers in ${country} in the last 60 days`
+          : 'Popular with new customers in the last 60 days',
+      }));
+      this.coldStartLists.set(key, list);
+    }
+    return list.slice(0, limit);
   }
 
   /** The strongest evidence for one candidate, named. */

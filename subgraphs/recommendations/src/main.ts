@@ -42,7 +42,7 @@ log.info(
   { ms: Date.now() - learnedStart, learned: Boolean(learned) },
   learned
     ? 'learned CART and HOME ranker loaded'
-    : 'model version has no learned ranker: graph and popularity only',
+    : 'model version has no learned ranker (absent, or written in an older format: retrain): graph and popularity only',
 );
 
 const app = await buildRecommendationsApp({
