@@ -8,6 +8,14 @@ export interface FeatureRecord {
   updatedAt: number;
 }
 
+/** Members to add to and remove from a string-set field ({@link FeatureStore.updateSet}). */
+export interface SetChange {
+  add?: readonly string[];
+  remove?: readonly string[];
+  /** Keep at most this many members, dropping the oldest; default 1000. */
+  max?: number;
+}
+
 /** The entities features are kept for. */
 export type EntityKind = 'user' | 'product';
 
@@ -36,6 +44,13 @@ export interface FeatureStore {
   ): Promise<void>;
   /** Atomically overwrites the fields in `patch`, keeping other fields and any TTL; creates a missing record. */
   merge(kind: EntityKind, id: string, patch: FeatureValue): Promise<void>;
+  /**
+   * Atomically adds and removes strings in one string-array field of a record (a set in insertion order:
+   * additions already present keep their place, removals of absent values are no-ops), creating the record
+   * or field when missing. Beyond `max` members (default 1000) the oldest are dropped. Resolves to the
+   * field's new members.
+   */
+  updateSet(kind: EntityKind, id: string, field: string, change: SetChange): Promise<string[]>;
   /** Deletes records; resolves to how many existed. */
   deleteMany(kind: EntityKind, ids: readonly string[]): Promise<number>;
   /** A precomputed list (e.g. popular products per country), or `null` if never written. */

@@ -1,5 +1,5 @@
 import { badInput, isValidId } from '@recs/core';
-import type { EntityKind, SetManyOptions } from './FeatureStore';
+import type { EntityKind, SetChange, SetManyOptions } from './FeatureStore';
 
 const KINDS: ReadonlySet<string> = new Set<EntityKind>(['user', 'product']);
 
@@ -53,4 +53,34 @@ export function checkNamespace(keyPrefix: string, schemaVersion: number): void {
       `schemaVersion must be a positive integer; received ${JSON.stringify(schemaVersion)}`,
     );
   }
+}
+
+/** Validates a {@link SetChange} for `field`; returns the member cap. */
+export function checkSetChange(field: string, change: SetChange): number {
+  if (typeof field !== 'string' || field === '')
+    throw badInput('field', 'must be a non-empty field name', field);
+  for (const side of ['add', 'remove'] as const) {
+    const values = change[side];
+    if (values === undefined) continue;
+    if (!Array.isArray(values) || !values.every((v) => typeof v === 'string' && v !== '')) {
+      throw badInput(`${side} of "${field}"`, 'must be an array of non-empty strings', values);
+    }
+  }
+  const max = change.max ?? 1000;
+  if (!Number.isSafeInteger(max) || max < 1) throw badInput('max', 'must be a positive integer', change.max);
+  return max;
+}
+
+/** The members after applying `change` to `current` (the one definition both stores follow). */
+export function applySetChange(current: readonly string[], change: SetChange, max: number): string[] {
+  const removed = new Set(change.remove ?? []);
+  const members = current.filter((v) => !removed.has(v));
+  const present = new Set(members);
+  for (const v of change.add ?? []) {
+    if (!present.has(v) && !removed.has(v)) {
+      present.add(v);
+      members.push(v);
+    }
+  }
+  return members.length > max ? members.slice(members.length - max) : members;
 }

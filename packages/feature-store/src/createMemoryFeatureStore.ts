@@ -1,16 +1,33 @@
-import type { EntityKind, FeatureRecord, FeatureStore, FeatureValue, SetManyOptions } from './FeatureStore';
+import type {
+  EntityKind,
+  FeatureRecord,
+  FeatureStore,
+  FeatureValue,
+  SetChange,
+  SetManyOptions,
+} from './FeatureStore';
 import {
   checkId,
   checkIds,
   checkKind,
   checkListName,
   checkListValues,
+  applySetChange,
   checkNamespace,
+  checkSetChange,
   ttlMillis,
 } from './checkArgs';
 import { DEFAULT_KEY_PREFIX, DEFAULT_SCHEMA_VERSION, featureKey, listKey } from './keySchema';
 import { MemoryKeyspace } from './MemoryKeyspace';
-import { checkValues, decodeList, decodeRecord, encodeFields, encodeList, encodeRecord } from './recordCodec';
+import {
+  checkValues,
+  corrupt,
+  decodeList,
+  decodeRecord,
+  encodeFields,
+  encodeList,
+  encodeRecord,
+} from './recordCodec';
 
 /** Options for {@link createMemoryFeatureStore}. */
 export interface MemoryFeatureStoreOptions {
@@ -78,6 +95,25 @@ export function createMemoryFeatureStore(opts: MemoryFeatureStoreOptions = {}): 
       // Same stored shape the Redis merge script writes; no await in between, so it is atomic.
       const fields = { ...current, ...encodeFields(patch) };
       space.set(key, JSON.stringify({ updatedAt: now(), values: fields }), 'keep');
+    },
+
+    async updateSet(kind: EntityKind, id: string, field: string, change: SetChange): Promise<string[]> {
+      open();
+      checkKind(kind);
+      checkId(kind, id);
+      const max = checkSetChange(field, change);
+      const key = featureKey(prefix, version, kind, id);
+      const raw = space.get(key);
+      const values = raw === null ? {} : decodeRecord(key, raw).values;
+      const current = values[field] ?? [];
+      if (!Array.isArray(current) || !current.every((v) => typeof v === 'string')) {
+        throw corrupt(key, `updateSet found no string array in feature "${field}"`, raw ?? '');
+      }
+      const members = applySetChange(current as string[], change, max);
+      // No await since the read, so this is atomic like the Redis script.
+      const fields = { ...encodeFields(values), [field]: JSON.stringify(members) };
+      space.set(key, JSON.stringify({ updatedAt: now(), values: fields }), 'keep');
+      return members;
     },
 
     async deleteMany(kind: EntityKind, ids: readonly string[]): Promise<number> {

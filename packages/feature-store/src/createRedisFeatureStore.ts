@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { EntityKind, FeatureRecord, FeatureStore, FeatureValue, SetManyOptions } from './FeatureStore';
+import type {
+  EntityKind,
+  FeatureRecord,
+  FeatureStore,
+  FeatureValue,
+  SetChange,
+  SetManyOptions,
+} from './FeatureStore';
 import {
   checkId,
   checkIds,
@@ -8,6 +15,7 @@ import {
   checkListName,
   checkListValues,
   checkNamespace,
+  checkSetChange,
   ttlMillis,
 } from './checkArgs';
 import { DEFAULT_KEY_PREFIX, DEFAULT_SCHEMA_VERSION, featureKey, listKey } from './keySchema';
@@ -66,6 +74,70 @@ return 1
 `;
 const MERGE_SHA = createHash('sha1').update(MERGE_SCRIPT).digest('hex');
 
+/*
+ * Atomic set update (the Lua twin of applySetChange in checkArgs.ts): KEYS[1] the record; ARGV[1]
+ * updatedAt, ARGV[2] field, ARGV[3] number of additions, ARGV[4] max members, then the additions, then
+ * the removals. Members are written back as a JSON array of strings (encoded one by one, so an empty
+ * set stays `[]`). Returns the new members.
+ */
+const SET_SCRIPT = `
+local raw = redis.call('GET', KEYS[1])
+local record
+if raw then
+  local ok, decoded = pcall(cjson.decode, raw)
+  if not ok or type(decoded) ~= 'table' or type(decoded.values) ~= 'table' then
+    return redis.error_reply('CORRUPT feature record is not a JSON object with values')
+  end
+  record = decoded
+else
+  record = { values = {} }
+end
+local field = ARGV[2]
+local current = {}
+if record.values[field] ~= nil then
+  local ok, arr = pcall(cjson.decode, record.values[field])
+  if not ok or type(arr) ~= 'table' then
+    return redis.error_reply('NOTSET feature is not an array of strings')
+  end
+  for _, v in ipairs(arr) do
+    if type(v) ~= 'string' then return redis.error_reply('NOTSET feature is not an array of strings') end
+  end
+  current = arr
+end
+local nadd = tonumber(ARGV[3])
+local max = tonumber(ARGV[4])
+local removed = {}
+for i = 5 + nadd, #ARGV do removed[ARGV[i]] = true end
+local members = {}
+local present = {}
+for _, v in ipairs(current) do
+  if not removed[v] then
+    members[#members + 1] = v
+    present[v] = true
+  end
+end
+for i = 5, 4 + nadd do
+  local v = ARGV[i]
+  if not present[v] and not removed[v] then
+    members[#members + 1] = v
+    present[v] = true
+  end
+end
+local first = 1
+if #members > max then first = #members - max + 1 end
+local kept = {}
+local encoded = {}
+for i = first, #members do
+  kept[#kept + 1] = members[i]
+  encoded[#encoded + 1] = cjson.encode(members[i])
+end
+record.values[field] = '[' .. table.concat(encoded, ',') .. ']'
+record.updatedAt = tonumber(ARGV[1])
+redis.call('SET', KEYS[1], cjson.encode(record), 'KEEPTTL')
+return kept
+`;
+const SET_SHA = createHash('sha1').update(SET_SCRIPT).digest('hex');
+
 /**
  * The production feature store: one JSON string per entity (so `getMany` is a single MGET), pipelined
  * chunked writes, and merges done server-side by a Lua script. Never scans the keyspace.
@@ -92,15 +164,13 @@ export function createRedisFeatureStore(opts: RedisFeatureStoreOptions): Feature
     if (closed) throw new Error(`redis feature store (${prefix}:v${version}) is closed`);
   };
 
-  async function runMerge(key: string, args: string[]): Promise<void> {
+  /** Runs a script by its hash, loading it on the first NOSCRIPT. */
+  async function runScript(script: string, sha: string, key: string, args: string[]): Promise<unknown> {
     try {
-      await client.evalsha(MERGE_SHA, 1, key, ...args);
+      return await client.evalsha(sha, 1, key, ...args);
     } catch (err) {
       const message = (err as Error).message ?? '';
-      if (message.startsWith('NOSCRIPT')) {
-        await client.eval(MERGE_SCRIPT, 1, key, ...args);
-        return;
-      }
+      if (message.startsWith('NOSCRIPT')) return client.eval(script, 1, key, ...args);
       throw err;
     }
   }
@@ -148,12 +218,30 @@ export function createRedisFeatureStore(opts: RedisFeatureStoreOptions): Feature
       const key = featureKey(prefix, version, kind, id);
       const args = [String(now()), ...Object.entries(encodeFields(patch)).flat()];
       try {
-        await runMerge(key, args);
+        await runScript(MERGE_SCRIPT, MERGE_SHA, key, args);
       } catch (err) {
         const message = (err as Error).message ?? '';
         if (!message.includes('CORRUPT')) throw err;
         const raw = (await client.get(key)) ?? '';
         throw corrupt(key, 'merge found no feature record object', raw);
+      }
+    },
+
+    async updateSet(kind: EntityKind, id: string, field: string, change: SetChange): Promise<string[]> {
+      open();
+      checkKind(kind);
+      checkId(kind, id);
+      const max = checkSetChange(field, change);
+      const key = featureKey(prefix, version, kind, id);
+      const add = change.add ?? [];
+      const args = [String(now()), field, String(add.length), String(max), ...add, ...(change.remove ?? [])];
+      try {
+        return (await runScript(SET_SCRIPT, SET_SHA, key, args)) as string[];
+      } catch (err) {
+        const message = (err as Error).message ?? '';
+        if (!message.includes('CORRUPT') && !message.includes('NOTSET')) throw err;
+        const raw = (await client.get(key)) ?? '';
+        throw corrupt(key, `updateSet found no string array in feature "${field}"`, raw);
       }
     },
 

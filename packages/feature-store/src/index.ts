@@ -1,4 +1,11 @@
-export type { EntityKind, FeatureRecord, FeatureStore, FeatureValue, SetManyOptions } from './FeatureStore';
+export type {
+  EntityKind,
+  FeatureRecord,
+  FeatureStore,
+  FeatureValue,
+  SetChange,
+  SetManyOptions,
+} from './FeatureStore';
 export { featureKey, listKey, DEFAULT_KEY_PREFIX, DEFAULT_SCHEMA_VERSION } from './keySchema';
 export { createRedisFeatureStore, type RedisFeatureStoreOptions } from './createRedisFeatureStore';
 export { createMemoryFeatureStore, type MemoryFeatureStoreOptions } from './createMemoryFeatureStore';

@@ -109,6 +109,56 @@ export function runFeatureStoreContract(name: string, factory: ContractFactory):
       assert.deepEqual((await stores[1]!.getMany('product', ['hot']))[0]?.values, expected);
     });
 
+    test('updateSet adds and removes members in order, keeps other fields, and caps the size', async (t) => {
+      const store = (await factory(t)).open();
+      await store.setMany('user', [{ id: 'u', values: { keep: 1 } }]);
+      assert.deepEqual(await store.updateSet('user', 'u', 'hidden', { add: ['a', 'b', 'a/"x"'] }), [
+        'a',
+        'b',
+        'a/"x"',
+      ]);
+      assert.deepEqual(await store.updateSet('user', 'u', 'hidden', { add: ['b', 'c'], remove: ['a'] }), [
+        'b',
+        'a/"x"',
+        'c',
+      ]);
+      assert.deepEqual(
+        await store.updateSet('user', 'u', 'hidden', { remove: ['b', 'a/"x"', 'c', 'zz'] }),
+        [],
+      );
+      assert.deepEqual((await store.getMany('user', ['u']))[0]?.values, { keep: 1, hidden: [] });
+      assert.deepEqual(
+        await store.updateSet('user', 'new', 'hidden', { add: ['1', '2', '3', '4'], max: 3 }),
+        ['2', '3', '4'],
+      );
+      assert.deepEqual((await store.getMany('user', ['new']))[0]?.values, { hidden: ['2', '3', '4'] });
+    });
+
+    test('40 concurrent updateSet calls from 4 stores all land', async (t) => {
+      const backend = await factory(t);
+      const stores = Array.from({ length: 4 }, () => backend.open());
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          stores[i % stores.length]!.updateSet('user', 'busy', 'hidden', { add: [`p${i}`] }),
+        ),
+      );
+      const members = (await stores[0]!.getMany('user', ['busy']))[0]?.values.hidden as string[];
+      assert.deepEqual([...members].sort(), Array.from({ length: 40 }, (_, i) => `p${i}`).sort());
+    });
+
+    test('updateSet refuses bad input and a field that is not a string array', async (t) => {
+      const store = (await factory(t)).open();
+      await store.setMany('user', [{ id: 'u', values: { count: 3 } }]);
+      await assert.rejects(store.updateSet('user', 'u', 'count', { add: ['x'] }), /count/);
+      await assert.rejects(store.updateSet('user', 'u', '', { add: ['x'] }), /field/);
+      await assert.rejects(
+        store.updateSet('user', 'u', 'hidden', { add: [''] as string[] }),
+        /non-empty strings/,
+      );
+      await assert.rejects(store.updateSet('user', 'u', 'hidden', { add: ['x'], max: 0 }), /max/);
+      assert.deepEqual((await store.getMany('user', ['u']))[0]?.values, { count: 3 });
+    });
+
     test('ttl expires records, merge keeps the ttl, a plain setMany clears it', async (t) => {
       const store = (await factory(t)).open();
       await store.setMany(
