@@ -1,0 +1,5 @@
+/** A closed interval [lower, upper], e.g. a confidence interval for a difference B - A. */
+export interface Interval {
+  lower: number;
+  upper: number;
+}
