@@ -1,4 +1,5 @@
 import type { CatalogueEntry } from './ingest/Interaction';
+import { applyTaxonomy } from './ingest/taxonomy';
 import type { PopularityModel } from './models/popularity';
 import type { CoPurchasePair } from './models/coPurchase';
 import { ModelRegistry, RegistryError } from './registry/ModelRegistry';
@@ -31,5 +32,8 @@ export async function loadPromotedBundle(registryRoot: string): Promise<ModelBun
   const catalogue = await registry.read<ModelArtefacts['catalogue']>(version, 'catalogue');
   const popularity = await registry.read<ModelArtefacts['popularity']>(version, 'popularity');
   const coPurchase = await registry.read<ModelArtefacts['coPurchase']>(version, 'coPurchase');
+  // Versions trained before the taxonomy have no categories: derive them from the titles, as training
+  // now does, so the servers can rely on every entry having one.
+  if (catalogue.some((c) => c.category === undefined)) applyTaxonomy(catalogue);
   return { version, manifest, catalogue: new Map(catalogue.map((c) => [c.id, c])), popularity, coPurchase };
 }

@@ -32,4 +32,14 @@ export { candidateFeatures, FEATURES, type RankQuery, type RankSurface } from '.
 export { queryOf } from './ranker/trainRanker';
 export { topK } from './eval/topK';
 export type { UserHistory } from './models/InteractionMatrix';
-export { textScores, tokenize } from './models/textSimilarity';
+export { textScores, titleScores, tokenize } from './models/textSimilarity';
+export {
+  deriveTaxonomy,
+  applyTaxonomy,
+  categorisedShare,
+  ruleCategory,
+  CATEGORY_PATHS,
+  CATEGORIES,
+  type Category,
+  type CategoryAssignment,
+} from './ingest/taxonomy';

@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises';
 import { readOnlineRetail } from './ingest/onlineRetail';
 import type { CatalogueEntry } from './ingest/Interaction';
+import { categorisedShare } from './ingest/taxonomy';
 import { trainPopularity } from './models/popularity';
 import { trainCoPurchase } from './models/coPurchase';
 import { computeProductFeatures, computeUserFeatures } from './features/offlineFeatures';
@@ -80,6 +81,8 @@ export async function train(opts: TrainOptions): Promise<Manifest> {
     if (e.ts < min) min = e.ts;
     if (e.ts > max) max = e.ts;
   }
+  const categorised = categorisedShare(data.catalogue.values());
+  log(`taxonomy: ${(100 * categorised).toFixed(1)}% of products in a category other than "other"`);
   const t3 = Date.now();
   const artefacts: ModelArtefacts = {
     catalogue: [...data.catalogue.values()],
@@ -127,6 +130,7 @@ export async function train(opts: TrainOptions): Promise<Manifest> {
       until: isoDate(opts.until),
       metrics: {
         products: data.catalogue.size,
+        categorisedProducts: Math.round(categorised * 1000) / 1000,
         interactions: data.interactions.length,
         coPurchasePairs: coPurchase.length,
         rankerRowsCart: rankers.rows.cart,

@@ -27,4 +27,11 @@ export interface CatalogueEntry {
   id: string;
   title: string;
   price: number;
+  /**
+   * Leaf of the taxonomy derived from the title at ingestion (`ingest/taxonomy.ts`), e.g. "bags",
+   * "christmas", "other". Absent in catalogue artefacts written before the taxonomy existed.
+   */
+  category?: string;
+  /** Root-to-leaf path of `category`, e.g. ["bags & accessories", "bags"]. */
+  categoryPath?: string[];
 }

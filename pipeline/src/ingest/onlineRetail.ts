@@ -3,6 +3,7 @@ import { readCsv } from './csv';
 import { countryCode } from './countries';
 import { emptyReport, reject, type CleaningReport } from './CleaningReport';
 import type { CatalogueEntry, Interaction } from './Interaction';
+import { applyTaxonomy } from './taxonomy';
 
 const HEADER = [
   'InvoiceNo',
@@ -25,7 +26,10 @@ export class SourceFormatError extends Error {}
 
 export interface OnlineRetailData {
   interactions: Interaction[];
-  /** Products seen in accepted rows, with the most frequent description and the median price. */
+  /**
+   * Products seen in accepted rows, with the most frequent description, the median price and the
+   * category derived from the description (`applyTaxonomy`).
+   */
   catalogue: Map<string, CatalogueEntry>;
   report: CleaningReport;
 }
@@ -166,5 +170,6 @@ export async function readOnlineRetail(
     const title = t ? [...t].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0] : id;
     catalogue.set(id, { id, title, price: ps[Math.floor(ps.length / 2)]! });
   }
+  applyTaxonomy(catalogue.values());
   return { interactions, catalogue, report };
 }
