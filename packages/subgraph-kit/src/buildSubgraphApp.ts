@@ -13,6 +13,8 @@ import type { SubgraphContext } from './SubgraphContext';
 
 /** Options of {@link buildSubgraphApp}. Everything is injected: the app reads no environment. */
 export interface SubgraphAppOptions<L> {
+  /** Prometheus registry for the service's own metrics too; default: a new one. */
+  metrics?: Registry;
   /** Service name, used in logs, metrics and health output. */
   name: string;
   /** The subgraph's SDL (federation 2, with its `@link`). */
@@ -42,7 +44,7 @@ export async function buildSubgraphApp<L>(opts: SubgraphAppOptions<L>): Promise<
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1_048_576,
   });
-  const metrics = new Registry();
+  const metrics = opts.metrics ?? new Registry();
   metrics.setDefaultLabels({ service: opts.name });
   collectDefaultMetrics({ register: metrics });
   const requests = new Counter({

@@ -11,8 +11,11 @@ import { composeSupergraph, readSupergraphConfig } from '@recs/schema';
 import { buildExperimentsApp } from '@recs/subgraph-experiments';
 import { buildFeaturesApp } from '@recs/subgraph-features';
 import {
+  LIVE_KEY_PREFIX,
   LearnedRanker,
+  LiveFacts,
   Recommender,
+  type RuleConfig,
   buildRecommendationsApp,
   graphLabel,
   syncGraph,
@@ -31,6 +34,8 @@ export interface StackOptions {
   /** Extra subgraphs composed into the supergraph (e.g. a shop's catalogue), served by the caller. */
   extraSubgraphs?: { name: string; url: string; sdl: string }[];
   cacheTtlSeconds?: number;
+  /** Business rules of the recommendations subgraph; its defaults when absent. */
+  rules?: RuleConfig;
   gateway?: Partial<GatewayConfig>;
 }
 
@@ -42,6 +47,8 @@ export interface Stack {
   gatewaySecret: string;
   registryDir: string;
   modelVersion: string;
+  /** The live store of product flags (stock, margin, ...) and shopper preferences the rules read. */
+  liveStore: FeatureStore;
   /** A shopper's bearer token signed with the stack's secret. */
   userToken(userId: string, ttlSeconds?: number): string;
   /** POSTs a GraphQL operation to the gateway with the given headers. */
@@ -95,9 +102,20 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       : new MemoryCoPurchaseGraph());
   if (!opts.graph) await syncGraph(graph, bundle);
   const learned = await LearnedRanker.load(registryDir, bundle.version, bundle.catalogue);
+  const liveStore: FeatureStore = redis
+    ? createRedisFeatureStore({ client: redis, keyPrefix: `${keyPrefix}-${LIVE_KEY_PREFIX}` })
+    : createMemoryFeatureStore({ keyPrefix: LIVE_KEY_PREFIX });
+  const recent = new Map(bundle.popularity.global.map((p) => [p.productId, p.baskets]));
   const apps = await Promise.all([
     buildRecommendationsApp({
-      recommender: new Recommender({ bundle, graph, log, learned }),
+      recommender: new Recommender({
+        bundle,
+        graph,
+        log,
+        learned,
+        facts: new LiveFacts(bundle.catalogue, liveStore, (id) => recent.get(id)),
+        rules: opts.rules,
+      }),
       gatewaySecret,
       logger: log,
       redis,
@@ -136,6 +154,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     gatewaySecret,
     registryDir,
     modelVersion: bundle.version,
+    liveStore,
     userToken: (userId, ttl) => signUserToken(jwtSecret, userId, ttl),
     async query(body, headers = { 'x-api-key': serviceKey }) {
       const res = await fetch(gatewayUrl, {

@@ -125,7 +125,13 @@ const PER_SOURCE = { ease: 60, cosine: 20, content: 20, buyAgain: 40, userEase: 
  * neighbours, the shopper's own purchases; HOME: buy-again, EASE on the shopper's history, trending in
  * their country. Cart items are never candidates.
  */
-export function candidateFeatures(m: CandidateModels, q: RankQuery, surface: RankSurface): CandidateFeatures {
+export function candidateFeatures(
+  m: CandidateModels,
+  q: RankQuery,
+  surface: RankSurface,
+  /** HOME only: score exactly these items instead of generating candidates (SEARCH re-ranking). */
+  forced?: ArrayLike<number>,
+): CandidateFeatures {
   const n = m.matrix.items.length;
   const exclude = new Set(q.cart);
   const sources = new Map<number, string[]>();
@@ -241,15 +247,19 @@ export function candidateFeatures(m: CandidateModels, q: RankQuery, surface: Ran
     return { surface, items, x, sources };
   }
 
-  if (q.history)
-    add(
-      topK(user, PER_SOURCE.buyAgain, exclude).filter((i) => user[i]! > 0),
-      'buy_again',
-    );
   const easeUser = new Float32Array(n);
   if (q.history) easeScores(m.userEase, q.history.items, easeUser);
-  if (q.history) add(topK(easeUser, PER_SOURCE.userEase, exclude), 'ease_user');
-  add(topK(countryPop, PER_SOURCE.popular, exclude, m.recentPopularity), 'trending');
+  if (forced) {
+    add(Array.from(forced), 'search');
+  } else {
+    if (q.history)
+      add(
+        topK(user, PER_SOURCE.buyAgain, exclude).filter((i) => user[i]! > 0),
+        'buy_again',
+      );
+    if (q.history) add(topK(easeUser, PER_SOURCE.userEase, exclude), 'ease_user');
+    add(topK(countryPop, PER_SOURCE.popular, exclude, m.recentPopularity), 'trending');
+  }
   let userMax = 0;
   let easeMax = 0;
   for (const i of sources.keys()) {

@@ -1,4 +1,9 @@
-import { loadOnnxModel, type ModelRuntime } from '@recs/model-runtime';
+import {
+  loadOnnxModel,
+  treeEnsemblePredict,
+  type ModelRuntime,
+  type TreeEnsemble,
+} from '@recs/model-runtime';
 import {
   CandidatesFormatError,
   ModelRegistry,
@@ -7,13 +12,29 @@ import {
   loadCandidateModels,
   queryOf,
   textScores,
+  titleScores,
   topK,
   type CandidateModels,
   type CatalogueEntry,
   type RankSurface,
   type UserHistory,
+  FEATURES,
 } from '@recs/pipeline';
-import type { RecommendedItem } from './Recommendation';
+import type { FeatureContribution, RecommendedItem } from './Recommendation';
+
+/** A ranked item's feature row and the request's baseline row, kept until contributions are computed. */
+export interface RankedRow {
+  surface: RankSurface;
+  row: Float32Array;
+  baseline: Float32Array;
+}
+
+/** The trained ensembles and their feature names, as `rankers.json` stores them. */
+interface RankersArtefact {
+  features: Record<RankSurface, string[]>;
+  cart: TreeEnsemble | null;
+  home: TreeEnsemble | null;
+}
 
 /**
  * The learned path of CART and HOME: candidates from every source of the model version (EASE on the
@@ -27,6 +48,7 @@ export class LearnedRanker {
     private readonly m: CandidateModels,
     private readonly rankers: Partial<Record<RankSurface, ModelRuntime>>,
     private readonly catalogue: ReadonlyMap<string, CatalogueEntry>,
+    private readonly ensembles?: RankersArtefact,
   ) {}
 
   /**
@@ -53,7 +75,10 @@ export class LearnedRanker {
         rankers[surface] = await loadOnnxModel(await registry.readBinary(version, `ranker-${surface}`));
       }
     }
-    return new LearnedRanker(m, rankers, catalogue);
+    const ensembles = (await registry.has(version, 'rankers'))
+      ? await registry.read<RankersArtefact>(version, 'rankers')
+      : undefined;
+    return new LearnedRanker(m, rankers, catalogue, ensembles);
   }
 
   async close(): Promise<void> {
@@ -86,6 +111,7 @@ export class LearnedRanker {
       .map((j) => ({
         productId: this.m.matrix.items[j]!,
         score: sum[j]!,
+        sources: ['content'],
         reasonCode: 'SIMILAR' as const,
         reason: `Similar to ${title}`,
       }));
@@ -95,6 +121,67 @@ export class LearnedRanker {
   async home(userId: string, country: string | undefined, limit: number): Promise<RecommendedItem[]> {
     if (!this.m.matrix.users.has(userId)) return this.coldStart(country, limit);
     return this.rank('home', userId, [], country, limit);
+  }
+
+  /**
+   * SEARCH: re-ranks the shop's own results by reciprocal-rank fusion (k = 60) of three orders: the
+   * shop's, the HOME ranker's for this shopper (shoppers with history only) and the query's TF-IDF
+   * match to the titles. Never adds a product; products the model has never seen keep only the shop's
+   * vote. Returns every candidate, best first.
+   */
+  async search(
+    userId: string,
+    candidateIds: readonly string[],
+    query: string | undefined,
+    country: string | undefined,
+  ): Promise<RecommendedItem[]> {
+    const K = 60;
+    const fused = new Map<string, number>();
+    const voters = new Map<string, string[]>(candidateIds.map((id) => [id, ['search']]));
+    candidateIds.forEach((id, r) => fused.set(id, 1 / (K + r + 1)));
+    const known = candidateIds
+      .map((id) => this.m.matrix.index.get(id))
+      .filter((i): i is number => i !== undefined);
+    const personal = new Map<string, Pick<RecommendedItem, 'reason' | 'reasonCode'>>();
+    const ranker = this.rankers.home;
+    const q = queryOf(this.m, userId, [], country ?? null, this.m.matrix.until);
+    if (ranker && q.history && known.length > 0) {
+      const f = candidateFeatures(this.m, q, 'home', Int32Array.from(known));
+      const scores = await ranker.predict(f.x, f.items.length);
+      topK(scores, f.items.length).forEach((k, r) => {
+        const id = this.m.matrix.items[f.items[k]!]!;
+        fused.set(id, fused.get(id)! + 1 / (K + r + 1));
+        voters.get(id)!.push('ranker_home');
+        if (r < 3) {
+          const why = this.reason(f.items[k]!, ['buy_again', 'ease_user'], q.cart, q.history, undefined);
+          if (why.reasonCode === 'BUY_AGAIN' || why.reasonCode === 'FOR_YOU') personal.set(id, why);
+        }
+      });
+    }
+    if (query && known.length > 0) {
+      const match = new Float32Array(this.m.matrix.items.length);
+      titleScores(this.m.text, query, match);
+      known
+        .filter((i) => match[i]! > 0)
+        .sort((a, b) => match[b]! - match[a]!)
+        .forEach((i, r) => {
+          const id = this.m.matrix.items[i]!;
+          fused.set(id, fused.get(id)! + 1 / (K + r + 1));
+          voters.get(id)!.push('query_text');
+        });
+    }
+    return [...fused.entries()]
+      .map(([productId, score], i) => ({ productId, score, i }))
+      .sort((a, b) => b.score - a.score || a.i - b.i)
+      .map(({ productId, score }) => ({
+        productId,
+        score,
+        sources: voters.get(productId)!,
+        ...(personal.get(productId) ?? {
+          reasonCode: 'SEARCH_MATCH' as const,
+          reason: query ? `Matches "${query.slice(0, 40)}"` : 'Matches your search',
+        }),
+      }));
   }
 
   private async rank(
@@ -111,14 +198,42 @@ export class LearnedRanker {
     if (f.items.length === 0) return [];
     const scores = await ranker.predict(f.x, f.items.length);
     const order = topK(scores, limit);
+    const dim = FEATURES[surface].length;
+    const baseline = medianRow(f.x, f.items.length, dim);
     return order.map((k) => {
       const item = f.items[k]!;
       return {
         productId: this.m.matrix.items[item]!,
         score: scores[k]!,
+        ranked: { surface, row: f.x.slice(k * dim, (k + 1) * dim), baseline },
+        sources: f.sources.get(item) ?? [],
         ...this.reason(item, f.sources.get(item) ?? [], q.cart, q.history, country),
       };
     });
+  }
+
+  /**
+   * The ranker's feature contributions for one ranked item, in log-odds: for each feature, the score
+   * minus the score with that feature set to the request's median candidate (how much this value moved
+   * the item against a typical candidate of the same list). Non-zero ones, largest magnitude first.
+   */
+  contributions(ranked: RankedRow): FeatureContribution[] {
+    const model = this.ensembles?.[ranked.surface];
+    const names = this.ensembles?.features[ranked.surface];
+    if (!model || !names) return [];
+    const dim = ranked.row.length;
+    const margin: TreeEnsemble = { ...model, sigmoid: false };
+    const x = new Float32Array((dim + 1) * dim);
+    for (let r = 0; r <= dim; r++) x.set(ranked.row, r * dim);
+    for (let f = 0; f < dim; f++) x[(f + 1) * dim + f] = ranked.baseline[f]!;
+    const z = treeEnsemblePredict(margin, x, dim + 1);
+    const out: FeatureContribution[] = [];
+    for (let f = 0; f < dim; f++) {
+      const contribution = z[0]! - z[f + 1]!;
+      if (Math.abs(contribution) > 1e-6)
+        out.push({ feature: names[f]!, value: ranked.row[f]!, contribution });
+    }
+    return out.sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
   }
 
   /** The cold-start list depends only on the model and the country: computed once per country. */
@@ -135,6 +250,7 @@ export class LearnedRanker {
       list = topK(scores, 100, undefined, this.m.recentPopularity).map((i) => ({
         productId: this.m.matrix.items[i]!,
         score: scores[i]!,
+        sources: ['cold_start'],
         reasonCode: inCountry ? ('POPULAR_IN_COUNTRY' as const) : ('POPULAR' as const),
         reason: inCountry
           ? `Popular with new customers in ${country} in the last 60 days`
@@ -202,4 +318,16 @@ export class LearnedRanker {
       ? { reasonCode: 'POPULAR_IN_COUNTRY', reason: `Popular in ${country} in the last 30 days` }
       : { reasonCode: 'TRENDING', reason: 'Popular in the last 30 days' };
   }
+}
+
+/** Per-column medians of a row-major `n × dim` matrix. */
+function medianRow(x: Float32Array, n: number, dim: number): Float32Array {
+  const out = new Float32Array(dim);
+  const col = new Float32Array(n);
+  for (let f = 0; f < dim; f++) {
+    for (let r = 0; r < n; r++) col[r] = x[r * dim + f]!;
+    col.sort();
+    out[f] = n % 2 ? col[(n - 1) >> 1]! : (col[n / 2 - 1]! + col[n / 2]!) / 2;
+  }
+  return out;
 }

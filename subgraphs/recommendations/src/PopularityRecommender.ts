@@ -29,6 +29,7 @@ export class PopularityRecommender {
       productId: p.productId,
       // Normalised to the leader of the list so scores read as "share of the best seller".
       score: p.baskets / top,
+      sources: ['popularity'],
       reasonCode,
       reason: `Popular ${where}: in ${p.baskets} orders in the last ${days} days`,
     });
@@ -46,6 +47,7 @@ export class PopularityRecommender {
         items: ranked.map(({ id, r }) => ({
           productId: id,
           score: r === undefined ? 0 : list[r]!.baskets / top,
+          sources: ['search', 'popularity'],
           reasonCode: 'SEARCH_MATCH',
           reason:
             r === undefined

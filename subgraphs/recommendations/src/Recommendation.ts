@@ -1,3 +1,4 @@
+import type { RankedRow } from './LearnedRanker';
 /** Machine-readable evidence for an item; mirrors `enum ReasonCode` in the SDL. */
 export type ReasonCode =
   | 'POPULAR'
@@ -20,12 +21,28 @@ export interface RecommendedItem {
   score: number;
   reasonCode: ReasonCode;
   reason: string;
+  /** Candidate sources that proposed this item (explain). */
+  sources?: string[];
+  /** Business rules that changed this item (explain). */
+  rules?: string[];
+  /** The ranker's feature contributions (explain). */
+  contributions?: FeatureContribution[];
+  /** The learned path's feature row, until contributions are computed (never served or cached). */
+  ranked?: RankedRow;
+}
+
+export interface FeatureContribution {
+  feature: string;
+  value: number;
+  contribution: number;
 }
 
 /** What a recommender returns for one request; the resolver adds request id and positions. */
 export interface RecommendationResult {
   items: RecommendedItem[];
   modelVersion: string;
+  /** Version of the business rules applied. */
+  rulesVersion?: string;
   fallback: boolean;
   fallbackReason?: string;
   experiment?: string;

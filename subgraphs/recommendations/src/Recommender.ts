@@ -6,6 +6,10 @@ import type { RecommendationResult, RecommendedItem } from './Recommendation';
 import type { RecommendationRequest } from './RecommendationRequest';
 import { withTimeout } from './withTimeout';
 import type { LearnedRanker } from './LearnedRanker';
+import { applyRules, type ShopperFacts } from './rules/applyRules';
+import { LiveFacts, shopperFacts } from './rules/LiveFacts';
+import { defaultRuleConfig, type RuleConfig } from './rules/RuleConfig';
+import { createMemoryFeatureStore } from '@recs/feature-store';
 
 export interface RecommenderOptions {
   bundle: ModelBundle;
@@ -19,6 +23,14 @@ export interface RecommenderOptions {
   learnedBudgetMs?: number;
   /** Called when a source fails, for metrics. */
   onSourceFailure?: (source: string) => void;
+  /** Live product flags and shopper preferences; default: an in-process store (embedded mode). */
+  facts?: LiveFacts;
+  /** Time budget of the live-facts reads per request (default 30 ms). */
+  factsBudgetMs?: number;
+  /** Business rules; default {@link defaultRuleConfig}. */
+  rules?: RuleConfig;
+  /** Called with the number of candidates each rule removed, for metrics. */
+  onRuleRemoved?: (rule: string, count: number) => void;
 }
 
 /**
@@ -30,67 +42,160 @@ export interface RecommenderOptions {
  */
 export class Recommender {
   private readonly popularity: PopularityRecommender;
+  readonly facts: LiveFacts;
+  readonly rules: RuleConfig;
 
   constructor(private readonly opts: RecommenderOptions) {
     this.popularity = new PopularityRecommender(opts.bundle);
+    const recent = new Map<string, number>();
+    for (const p of opts.bundle.popularity.global) recent.set(p.productId, p.baskets);
+    this.facts =
+      opts.facts ?? new LiveFacts(opts.bundle.catalogue, createMemoryFeatureStore(), (id) => recent.get(id));
+    this.rules = opts.rules ?? defaultRuleConfig();
   }
 
   get modelVersion(): string {
     return this.opts.bundle.version;
   }
 
+  /**
+   * One request: candidates ranked deeper than `limit` (learned path, else graph, else popularity), the
+   * popularity list behind them as the fill, then the business rules over both with the live flags and
+   * the shopper's preferences (read in parallel with ranking, one batch each), so the list is filled to
+   * `limit` whenever enough eligible products exist.
+   */
   async recommend(req: RecommendationRequest): Promise<RecommendationResult> {
+    const shopper = this.shopperFacts(req);
+    const ranked = await this.candidates(req);
+    const exclude = new Set(req.context.cartProductIds);
+    if (req.context.productId) exclude.add(req.context.productId);
+    const depth = this.depth(req);
+    // SEARCH never adds products: its candidates are the shop's results and nothing else.
+    const fill =
+      req.surface === 'SEARCH'
+        ? []
+        : this.popularity.recommend({
+            ...req,
+            limit: depth,
+            context: { ...req.context, cartProductIds: [...exclude] },
+          }).items;
+    // The fill ranks behind every ranked candidate: its scores are moved below the lowest ranked one.
+    const floor = ranked.items.reduce((m, i) => Math.min(m, i.score), Infinity);
+    const all = [
+      ...ranked.items,
+      ...(Number.isFinite(floor)
+        ? fill.map((i) => ({ ...i, score: floor - 2 + Math.min(1, i.score) }))
+        : fill),
+    ];
+    const [facts, shopperResult] = await Promise.all([
+      this.productFacts(all.map((i) => i.productId)),
+      shopper,
+    ]);
+    const outcome = applyRules(all, {
+      surface: req.surface,
+      rules: this.rules.surfaces[req.surface],
+      promotions: req.surface === 'SEARCH' ? [] : this.rules.promotions,
+      now: req.context.time ?? Date.now(),
+      limit: req.limit,
+      facts: facts.value,
+      shopper: shopperResult.value,
+      priceEdges: this.facts.priceEdges,
+      exclude,
+    });
+    for (const [rule, count] of Object.entries(outcome.removed)) this.opts.onRuleRemoved?.(rule, count);
+    // contributions for the served items only; the feature rows never leave this function
+    const items = outcome.items.map(({ ranked: row, ...item }) =>
+      row && this.opts.learned ? { ...item, contributions: this.opts.learned.contributions(row) } : item,
+    );
+    const degraded = [ranked.fallbackReason, facts.failure, shopperResult.failure].filter(Boolean);
+    return {
+      modelVersion: this.modelVersion,
+      items,
+      rulesVersion: this.rules.version,
+      fallback: ranked.fallback || degraded.length > 0,
+      ...(degraded.length > 0 ? { fallbackReason: degraded.join('; ') } : {}),
+    };
+  }
+
+  /** How many ranked candidates a request asks for, so the rules can drop some and still fill `limit`. */
+  private depth(req: RecommendationRequest): number {
+    return Math.min(300, req.limit * 3 + 30);
+  }
+
+  /** The ranked candidates: learned path, else graph and popularity; SEARCH re-ranks its own results. */
+  private async candidates(req: RecommendationRequest): Promise<RecommendationResult> {
     const learned = this.opts.learned;
-    // The product page is ranked as a one-item cart (the offline PRODUCT protocol says the CART
-    // ranker beats every single source there).
+    const depth = this.depth(req);
     const cart =
       req.surface === 'PRODUCT' && req.context.productId
         ? [req.context.productId]
         : req.context.cartProductIds;
-    let learnedFailure: string | undefined;
-    if (
+    const useLearned =
       learned &&
-      (((req.surface === 'CART' || req.surface === 'PRODUCT') && cart.length > 0) || req.surface === 'HOME')
-    ) {
+      (req.surface === 'SEARCH' ||
+        req.surface === 'HOME' ||
+        ((req.surface === 'CART' || req.surface === 'PRODUCT') && cart.length > 0));
+    let learnedFailure: string | undefined;
+    if (useLearned) {
       try {
         const ranked = await withTimeout(
           req.surface === 'HOME'
-            ? learned.home(req.userId, req.context.country, req.limit)
-            : learned.cart(req.userId, cart, req.context.country, req.limit),
+            ? learned.home(req.userId, req.context.country, depth)
+            : req.surface === 'SEARCH'
+              ? learned.search(
+                  req.userId,
+                  req.context.candidateProductIds,
+                  req.context.query,
+                  req.context.country,
+                )
+              : learned.cart(req.userId, cart, req.context.country, depth),
           this.opts.learnedBudgetMs ?? 150,
           'learned ranker',
         );
-        return this.filled(req, ranked, cart);
+        return { modelVersion: this.modelVersion, items: ranked, fallback: false };
       } catch (err) {
         learnedFailure = `learned ranker unavailable: ${(err as Error).message}`;
         this.opts.onSourceFailure?.('ranker');
         this.opts.log.warn({ err: (err as Error).message, source: 'ranker' }, 'candidate source failed');
       }
     }
-    const result = await this.fromGraphAndPopularity(req);
+    const result = await this.fromGraphAndPopularity({ ...req, limit: depth });
     return learnedFailure
       ? { ...result, fallback: true, fallbackReason: result.fallbackReason ?? learnedFailure }
       : result;
   }
 
-  /** Tops a ranked list up to `limit` with popular items (never a cart item or a duplicate). */
-  private filled(
-    req: RecommendationRequest,
-    ranked: RecommendedItem[],
-    cart: string[],
-  ): RecommendationResult {
-    const fill =
-      ranked.length >= req.limit
-        ? []
-        : this.popularity.recommend({
-            ...req,
-            context: { ...req.context, cartProductIds: [...cart, ...ranked.map((r) => r.productId)] },
-          }).items;
-    return {
-      modelVersion: this.modelVersion,
-      items: [...ranked, ...fill].slice(0, req.limit),
-      fallback: false,
-    };
+  /** Live facts of the candidates; on a slow or failed store, the catalogue's alone (and says so). */
+  private productFacts(ids: string[]) {
+    return this.budgeted('live_facts', 'live product flags', this.facts.products(ids), () =>
+      this.facts.catalogueFacts(ids),
+    );
+  }
+
+  /** The shopper's preferences; on a slow or failed store, none (and says so). */
+  private shopperFacts(req: RecommendationRequest) {
+    return this.budgeted(
+      'preferences',
+      'shopper preferences',
+      this.facts.shopper(req.userId, req.context.country),
+      (): ShopperFacts => shopperFacts(undefined, req.context.country),
+    );
+  }
+
+  /** A live read within `FACTS_BUDGET_MS`; past it or on failure, `fallback()` with the reason, counted and logged. */
+  private async budgeted<T>(
+    source: string,
+    what: string,
+    read: Promise<T>,
+    fallback: () => T,
+  ): Promise<{ value: T; failure?: string }> {
+    try {
+      return { value: await withTimeout(read, this.opts.factsBudgetMs ?? 30, what) };
+    } catch (err) {
+      this.opts.onSourceFailure?.(source);
+      this.opts.log.warn({ err: (err as Error).message, source }, 'candidate source failed');
+      return { value: fallback(), failure: `${what} unavailable: ${(err as Error).message}` };
+    }
   }
 
   private async fromGraphAndPopularity(req: RecommendationRequest): Promise<RecommendationResult> {
@@ -136,6 +241,7 @@ export class Recommender {
         productId: n.productId,
         // Scaled into (1, 2] so every co-purchase item ranks above the popularity fill (scores <= 1).
         score: 1 + n.score / top,
+        sources: ['cooccurrence_graph'],
         reasonCode: 'BOUGHT_TOGETHER' as const,
         reason: `Bought together with ${this.describe(n.seeds)} in ${n.count} orders`,
       }));

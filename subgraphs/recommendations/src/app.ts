@@ -1,9 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import type Redis from 'ioredis';
+import type { Registry } from 'prom-client';
 import type { Logger } from '@recs/core';
 import { subgraphSdl } from '@recs/schema';
 import { buildSubgraphApp } from '@recs/subgraph-kit';
-import { buildResolvers, recommendationsCacheKey, type Ctx } from './resolvers';
+import { normaliseUserId } from '@recs/core';
+import {
+  buildResolvers,
+  recommendationsCacheKey,
+  userCacheReference,
+  type Ctx,
+  type HiddenFromRecommendations,
+} from './resolvers';
+import { PREFERENCE_FIELDS } from './rules/LiveFacts';
 import type { Recommender } from './Recommender';
 
 export interface RecommendationsAppOptions {
@@ -13,11 +22,30 @@ export interface RecommendationsAppOptions {
   /** Redis for the field cache; in-process memory cache when absent (embedded mode). */
   redis?: Redis;
   cacheTtlSeconds: number;
+  /** Registry holding the recommender's metrics (see metrics.ts), served on /metrics. */
+  metrics?: Registry;
 }
 
 /** Builds the recommendations subgraph from injected dependencies, without listening. */
 export function buildRecommendationsApp(opts: RecommendationsAppOptions): Promise<FastifyInstance> {
   const { recommender } = opts;
+  const store = recommender.facts.store;
+  const hidden = async (userId: string): Promise<HiddenFromRecommendations> => {
+    const [record] = await store.getMany('user', [userId]);
+    const v = record?.values ?? {};
+    const list = (x: unknown) => (Array.isArray(x) ? (x as string[]) : []);
+    return {
+      productIds: list(v[PREFERENCE_FIELDS.hiddenProducts]),
+      categories: list(v[PREFERENCE_FIELDS.hiddenCategories]),
+    };
+  };
+  const categories = recommender.facts.categories();
+  // Every list cached for a user carries this reference; a change of their preferences drops them all.
+  const invalidateUser = {
+    invalidate: (_self: unknown, arg: { userId: string }) => [
+      userCacheReference(normaliseUserId(arg.userId)),
+    ],
+  };
   return buildSubgraphApp<Record<string, never>>({
     name: 'recommendations',
     typeDefs: subgraphSdl('recommendations'),
@@ -25,9 +53,22 @@ export function buildRecommendationsApp(opts: RecommendationsAppOptions): Promis
       recommend: (req) => recommender.recommend(req),
       boughtTogether: (productId, limit) => recommender.boughtTogether([productId], limit),
       similar: (productId, limit) => recommender.similar(productId, limit),
+      hidden,
+      changeHidden: async (userId, change) => {
+        const field = change.productId
+          ? PREFERENCE_FIELDS.hiddenProducts
+          : PREFERENCE_FIELDS.hiddenCategories;
+        const value = change.productId ?? change.category!;
+        await store.updateSet('user', userId, field, change.hide ? { add: [value] } : { remove: [value] });
+        return hidden(userId);
+      },
+      setVerifiedAdult: (userId, verified) =>
+        store.merge('user', userId, { [PREFERENCE_FIELDS.verifiedAdult]: verified }),
+      categories: () => categories,
     }),
     gatewaySecret: opts.gatewaySecret,
     logger: opts.logger,
+    metrics: opts.metrics,
     loaders: () => ({}),
     cache:
       opts.cacheTtlSeconds > 0
@@ -44,7 +85,13 @@ export function buildRecommendationsApp(opts: RecommendationsAppOptions): Promis
                     self: { id: string };
                     arg: Parameters<typeof recommendationsCacheKey>[1];
                   }) => recommendationsCacheKey(self.id, arg, recommender.modelVersion),
+                  references: ({ source }: { source: { id: string } }) => [userCacheReference(source.id)],
                 },
+              },
+              Mutation: {
+                hideFromRecommendations: invalidateUser,
+                unhideFromRecommendations: invalidateUser,
+                setVerifiedAdult: invalidateUser,
               },
             },
           }

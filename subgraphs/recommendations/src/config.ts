@@ -8,6 +8,9 @@ export interface RecommendationsConfig {
   neo4j?: { uri: string; user: string; password?: string };
   graphBudgetMs: number;
   learnedBudgetMs: number;
+  factsBudgetMs: number;
+  /** JSON business rules (see rules/RuleConfig.ts); the defaults when unset. */
+  rulesFile?: string;
   registryDir: string;
   cacheTtlSeconds: number;
   logLevel: string;
@@ -23,6 +26,8 @@ export function readRecommendationsConfig(e: Env): RecommendationsConfig {
     neo4j: neo4jConfig(e),
     graphBudgetMs: env.int(e, 'GRAPH_BUDGET_MS', 50, 1, 10_000),
     learnedBudgetMs: env.int(e, 'RANKER_BUDGET_MS', 150, 1, 10_000),
+    factsBudgetMs: env.int(e, 'FACTS_BUDGET_MS', 30, 1, 10_000),
+    rulesFile: env.optStr(e, 'RULES_FILE'),
     registryDir: env.str(e, 'MODEL_REGISTRY_DIR', 'var/models'),
     cacheTtlSeconds: env.int(e, 'RECOMMENDATIONS_CACHE_TTL_SECONDS', 30, 0, 3600),
     logLevel: env.oneOf(e, 'LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error'], 'info'),

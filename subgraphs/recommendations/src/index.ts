@@ -5,3 +5,14 @@ export { syncGraph, graphLabel } from './syncGraph';
 export { parseRecommendationRequest, SURFACES, type RecommendationRequest } from './RecommendationRequest';
 export { readRecommendationsConfig } from './config';
 export { LearnedRanker } from './LearnedRanker';
+export { LiveFacts, LIVE_KEY_PREFIX, PREFERENCE_FIELDS } from './rules/LiveFacts';
+export {
+  defaultRuleConfig,
+  loadRuleConfig,
+  parseRuleConfig,
+  RuleConfigError,
+  type RuleConfig,
+  type SurfaceRules,
+  type Promotion,
+} from './rules/RuleConfig';
+export { applyRules, ineligibility, type ProductFacts, type ShopperFacts } from './rules/applyRules';

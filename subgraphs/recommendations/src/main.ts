@@ -8,6 +8,10 @@ import { readRecommendationsConfig } from './config';
 import { Recommender } from './Recommender';
 import { LearnedRanker } from './LearnedRanker';
 import { graphLabel, syncGraph } from './syncGraph';
+import { createMemoryFeatureStore, createRedisFeatureStore } from '@recs/feature-store';
+import { LIVE_KEY_PREFIX, LiveFacts } from './rules/LiveFacts';
+import { loadRuleConfig } from './rules/RuleConfig';
+import { recommenderMetrics } from './metrics';
 
 const config = readRecommendationsConfig(process.env);
 const log = createLogger('recommendations', config.logLevel);
@@ -45,6 +49,14 @@ log.info(
     : 'model version has no learned ranker (absent, or written in an older format: retrain): graph and popularity only',
 );
 
+const rules = loadRuleConfig(config.rulesFile);
+log.info({ rulesVersion: rules.version, promotions: rules.promotions.length }, 'business rules loaded');
+// Live product flags and shopper preferences: their own key prefix, never rewritten by the pipeline.
+const liveStore = redis
+  ? createRedisFeatureStore({ client: redis, keyPrefix: LIVE_KEY_PREFIX })
+  : createMemoryFeatureStore({ keyPrefix: LIVE_KEY_PREFIX });
+const recentOrders = new Map(bundle.popularity.global.map((p) => [p.productId, p.baskets]));
+const metrics = recommenderMetrics();
 const app = await buildRecommendationsApp({
   recommender: new Recommender({
     bundle,
@@ -53,7 +65,13 @@ const app = await buildRecommendationsApp({
     graphBudgetMs: config.graphBudgetMs,
     learned,
     learnedBudgetMs: config.learnedBudgetMs,
+    facts: new LiveFacts(bundle.catalogue, liveStore, (id) => recentOrders.get(id)),
+    factsBudgetMs: config.factsBudgetMs,
+    rules,
+    onSourceFailure: metrics.onSourceFailure,
+    onRuleRemoved: metrics.onRuleRemoved,
   }),
+  metrics: metrics.registry,
   gatewaySecret: config.gatewaySecret,
   logger: log,
   redis,

@@ -5,6 +5,8 @@ import {
   RecsError,
   badInput,
   canReadUser,
+  canWriteUser,
+  isAdmin,
   isValidId,
   normaliseProductId,
   normaliseUserId,
@@ -24,6 +26,29 @@ export interface RecommendationsDeps {
   boughtTogether(productId: string, limit: number): Promise<RecommendedItem[]>;
   /** Substitutes of one product; undefined when the model version has no content model. */
   similar(productId: string, limit: number): RecommendedItem[] | undefined;
+  /** The shopper's "do not show" choices and their changes (each resolves to the new state). */
+  hidden(userId: string): Promise<HiddenFromRecommendations>;
+  changeHidden(userId: string, change: HiddenChange): Promise<HiddenFromRecommendations>;
+  setVerifiedAdult(userId: string, verified: boolean): Promise<void>;
+  /** The categories a shopper may hide (the catalogue's). */
+  categories(): ReadonlySet<string>;
+}
+
+export interface HiddenFromRecommendations {
+  productIds: string[];
+  categories: string[];
+}
+
+export interface HiddenChange {
+  hide: boolean;
+  productId?: string;
+  category?: string;
+}
+
+interface HideArgs {
+  userId: string;
+  productId?: string | null;
+  category?: string | null;
 }
 
 export type Ctx = SubgraphContext<Record<string, never>>;
@@ -65,8 +90,67 @@ export function recommendationsCacheKey(
   return `recs:${modelVersion}:${userId}:${args.surface}:${args.limit ?? 10}:${context}`;
 }
 
+/** Cache reference of everything cached for one user (invalidated when their preferences change). */
+export const userCacheReference = (userId: string): string => `user:${userId}`;
+
+/** Validates a hide/unhide call and checks the caller may change this shopper's data. */
+function hideChange(
+  args: HideArgs,
+  ctx: Ctx,
+  hide: boolean,
+  categories: ReadonlySet<string>,
+): { userId: string; change: HiddenChange } {
+  if (!isValidId(args.userId))
+    throw badInput('userId', 'must be a user id of 1..64 printable characters', args.userId);
+  const userId = normaliseUserId(args.userId);
+  if (!canWriteUser(ctx.principal, userId)) {
+    throw new RecsError(
+      ErrorCode.FORBIDDEN,
+      "only the shopper or an admin key may change the shopper's preferences",
+    );
+  }
+  const hasProduct = args.productId != null;
+  const hasCategory = args.category != null;
+  if (hasProduct === hasCategory) {
+    throw badInput('productId / category', 'exactly one of them must be given', {
+      productId: args.productId,
+      category: args.category,
+    });
+  }
+  if (hasProduct) {
+    if (!isValidId(args.productId!)) throw badInput('productId', 'must be a product id', args.productId);
+    return { userId, change: { hide, productId: normaliseProductId(args.productId!) } };
+  }
+  const category = args.category!.trim().toLowerCase();
+  if (hide && !categories.has(category)) {
+    throw badInput(
+      'category',
+      `must be one of the catalogue's categories (${[...categories].sort().join(', ')})`,
+      args.category,
+    );
+  }
+  return { userId, change: { hide, category } };
+}
+
 export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ctx> {
   return {
+    Mutation: {
+      hideFromRecommendations: (_: unknown, args: HideArgs, ctx: Ctx) => {
+        const { userId, change } = hideChange(args, ctx, true, deps.categories());
+        return deps.changeHidden(userId, change);
+      },
+      unhideFromRecommendations: (_: unknown, args: HideArgs, ctx: Ctx) => {
+        const { userId, change } = hideChange(args, ctx, false, deps.categories());
+        return deps.changeHidden(userId, change);
+      },
+      setVerifiedAdult: async (_: unknown, args: { userId: string; verified: boolean }, ctx: Ctx) => {
+        if (!isAdmin(ctx.principal))
+          throw new RecsError(ErrorCode.FORBIDDEN, 'only an admin key may verify ages');
+        if (!isValidId(args.userId)) throw badInput('userId', 'must be a user id', args.userId);
+        await deps.setVerifiedAdult(normaliseUserId(args.userId), args.verified);
+        return args.verified;
+      },
+    },
     Query: {
       user: (_: unknown, args: { id: string }, ctx: Ctx) => authorisedUser(args.id, ctx),
       product: (_: unknown, args: { id: string }) => {
@@ -76,6 +160,7 @@ export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ct
     },
     User: {
       __resolveReference: (ref: UserRef, ctx: Ctx) => authorisedUser(ref.id, ctx),
+      hiddenFromRecommendations: (user: UserRef) => deps.hidden(user.id),
       recommendations: async (user: UserRef, args: RecommendationsArgs): Promise<ServedList> => {
         const req = parseRecommendationRequest(user.id, args.surface, args.limit, args.context);
         return { ...(await deps.recommend(req)), surface: args.surface };
@@ -109,6 +194,14 @@ export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ct
       requestId: (_list: ServedList, _args: unknown, ctx: Ctx) => ctx.requestId,
       items: (list: ServedList) =>
         list.items.map((item, i) => ({ ...item, position: i + 1, product: { id: item.productId } })),
+      rulesVersion: (list: ServedList) => list.rulesVersion ?? 'none',
+    },
+    RecommendationItem: {
+      explain: (item: RecommendedItem) => ({
+        sources: item.sources ?? [],
+        rules: item.rules ?? [],
+        contributions: item.contributions ?? [],
+      }),
     },
   };
 }

@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '@recs/core';
 import { MemoryCoPurchaseGraph } from '@recs/graph';
-import { loadPromotedBundle, type ModelBundle } from '@recs/pipeline';
+import { FEATURES, loadPromotedBundle, type ModelBundle } from '@recs/pipeline';
 import { trainedRegistry } from '@recs/testkit/registry';
 import { LearnedRanker } from '../src/LearnedRanker';
 import { parseRecommendationRequest } from '../src/RecommendationRequest';
 import { Recommender } from '../src/Recommender';
 import { syncGraph } from '../src/syncGraph';
+import { createMemoryFeatureStore } from '@recs/feature-store';
+import { LiveFacts } from '../src/rules/LiveFacts';
 
 /** The recommender over a model trained on the bundled data, with its real ONNX rankers. */
 let bundle: ModelBundle;
@@ -37,7 +39,22 @@ describe('Recommender with the learned ranker', () => {
     assert.ok(r.items.every((i) => !['22726', '22727'].includes(i.productId)));
     assert.equal(new Set(r.items.map((i) => i.productId)).size, 10, 'no duplicates');
     assert.ok(r.items.some((i) => i.reasonCode === 'BOUGHT_TOGETHER' && /in \d+ orders$/.test(i.reason)));
-    for (let k = 1; k < r.items.length; k++) assert.ok(r.items[k - 1]!.score >= r.items[k]!.score);
+    // best first, except where the diversity rule moved an item (and says so in its rules)
+    const unmoved = r.items.filter((i) => !i.rules?.some((rule) => rule.startsWith('diversity')));
+    for (let k = 1; k < unmoved.length; k++) assert.ok(unmoved[k - 1]!.score >= unmoved[k]!.score);
+    assert.ok(
+      r.items.every((i) => (i.sources ?? []).length > 0),
+      'every item names its sources',
+    );
+    assert.ok(
+      r.items.every((i) => i.ranked === undefined),
+      'feature rows are never served',
+    );
+    const explained = r.items.filter((i) => (i.contributions ?? []).length > 0);
+    assert.ok(explained.length >= 5, 'ranked items carry feature contributions');
+    for (const c of explained[0]!.contributions!) {
+      assert.ok(FEATURES.cart.includes(c.feature) && Number.isFinite(c.contribution));
+    }
   });
 
   it('PRODUCT: the viewed product ranked as a one-item cart, never the product itself', async () => {
@@ -90,5 +107,67 @@ describe('Recommender with the learned ranker', () => {
     assert.deepEqual(failures, ['ranker']);
     assert.equal(r.items.length, 5);
     assert.equal(r.items[0]!.reasonCode, 'BOUGHT_TOGETHER');
+  });
+});
+
+describe('Recommender: business rules with live flags, and SEARCH', () => {
+  const withStore = () => {
+    const store = createMemoryFeatureStore();
+    const recommender = new Recommender({
+      bundle,
+      graph,
+      log,
+      learned,
+      facts: new LiveFacts(bundle.catalogue, store),
+    });
+    return { store, recommender };
+  };
+
+  it('an out-of-stock or hidden product leaves the list, which is still filled to the limit', async () => {
+    const { store, recommender } = withStore();
+    const before = await recommender.recommend(cartReq());
+    const [first, second] = before.items.map((i) => i.productId);
+    await store.setMany('product', [{ id: first!, values: { stock: 0 } }]);
+    await store.updateSet('user', '17850', 'hiddenProducts', { add: [second!] });
+    const after = await recommender.recommend(cartReq());
+    assert.equal(after.items.length, 10);
+    assert.ok(!after.items.some((i) => i.productId === first || i.productId === second));
+    assert.equal(after.fallback, false);
+  });
+
+  it('a hidden category disappears from HOME', async () => {
+    const { store, recommender } = withStore();
+    const before = await recommender.recommend(parseRecommendationRequest('17850', 'HOME', 10, {}));
+    const category = bundle.catalogue.get(before.items[0]!.productId)?.category;
+    assert.ok(category, 'the catalogue has categories');
+    await store.updateSet('user', '17850', 'hiddenCategories', { add: [category.toLowerCase()] });
+    const after = await recommender.recommend(parseRecommendationRequest('17850', 'HOME', 10, {}));
+    assert.equal(after.items.length, 10);
+    assert.ok(after.items.every((i) => bundle.catalogue.get(i.productId)?.category !== category));
+  });
+
+  it('SEARCH re-ranks only the given results, and a returning customer sees their own first', async () => {
+    const { recommender } = withStore();
+    const home = await recommender.recommend(parseRecommendationRequest('17850', 'HOME', 5, {}));
+    const bought = home.items.find((i) => i.reasonCode === 'BUY_AGAIN')!.productId;
+    const strangers = bundle.popularity.global
+      .slice(0, 30)
+      .map((p) => p.productId)
+      .filter((id) => id !== bought);
+    const results = [...strangers.slice(0, 19), bought, 'NOT-IN-MODEL'];
+    const r = await recommender.recommend(
+      parseRecommendationRequest('17850', 'SEARCH', 50, { query: 'heart', candidateProductIds: results }),
+    );
+    assert.deepEqual(new Set(r.items.map((i) => i.productId)), new Set(results), 'never adds, never drops');
+    assert.ok(r.items.findIndex((i) => i.productId === bought) < 19, 'moved up from position 20');
+    assert.equal(r.items.find((i) => i.productId === bought)!.reasonCode, 'BUY_AGAIN');
+    const anonymous = await recommender.recommend(
+      parseRecommendationRequest('new-shopper-2', 'SEARCH', 50, { candidateProductIds: results }),
+    );
+    assert.deepEqual(
+      anonymous.items.map((i) => i.productId),
+      results,
+      'without history or query, the shop order stands',
+    );
   });
 });

@@ -1,0 +1,98 @@
+import type { FeatureStore, FeatureValue } from '@recs/feature-store';
+import type { CatalogueEntry } from '@recs/pipeline';
+import type { ProductFacts, ShopperFacts } from './applyRules';
+
+/** The feature-store key prefix of the live catalogue flags and shopper preferences. */
+export const LIVE_KEY_PREFIX = 'recs-live';
+
+/** Fields of a shopper's preference record in the live store (`recs-live:v1:feat:user:<id>`). */
+export const PREFERENCE_FIELDS = {
+  hiddenProducts: 'hiddenProducts',
+  hiddenCategories: 'hiddenCategories',
+  verifiedAdult: 'verifiedAdult',
+} as const;
+
+const str = (v: FeatureValue[string] | undefined): string | undefined =>
+  typeof v === 'string' ? v : undefined;
+const num = (v: FeatureValue[string] | undefined): number | undefined =>
+  typeof v === 'number' ? v : undefined;
+const strings = (v: FeatureValue[string] | undefined): string[] | undefined =>
+  Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+
+/**
+ * What the business rules read per request: the model's catalogue (category, price) overlaid with the
+ * live product flags (`stock`, `margin`, `ageRestricted`, `regions`, `supplier`, `category`, `price`) and
+ * the shopper's preferences, each in ONE batched read of the live store. The pipeline never writes this
+ * namespace, so a retrain cannot erase a shopper's "do not show" or a stock flag.
+ */
+export class LiveFacts {
+  readonly priceEdges: number[];
+
+  constructor(
+    private readonly catalogue: ReadonlyMap<string, CatalogueEntry>,
+    readonly store: FeatureStore,
+    private readonly recentOrders?: (productId: string) => number | undefined,
+  ) {
+    const prices = [...catalogue.values()]
+      .map((e) => e.price)
+      .filter((p) => p > 0)
+      .sort((a, b) => a - b);
+    this.priceEdges =
+      prices.length >= 4 ? [0.25, 0.5, 0.75].map((q) => prices[Math.floor(q * (prices.length - 1))]!) : [];
+  }
+
+  /** The catalogue's categories, for validating "do not show this category". */
+  categories(): Set<string> {
+    const out = new Set<string>();
+    for (const e of this.catalogue.values()) if (e.category) out.add(e.category.toLowerCase());
+    return out;
+  }
+
+  /** Facts of `ids` from the catalogue alone (when the live store is down). */
+  catalogueFacts(ids: Iterable<string>): Map<string, ProductFacts> {
+    const out = new Map<string, ProductFacts>();
+    for (const id of ids) {
+      const e = this.catalogue.get(id);
+      out.set(id, { category: e?.category, price: e?.price, recentOrders: this.recentOrders?.(id) });
+    }
+    return out;
+  }
+
+  /** Facts of `ids`: catalogue overlaid with the live flags (one MGET). */
+  async products(ids: readonly string[]): Promise<Map<string, ProductFacts>> {
+    const out = this.catalogueFacts(ids);
+    if (ids.length === 0) return out;
+    const records = await this.store.getMany('product', ids);
+    records.forEach((record, i) => {
+      if (!record) return;
+      const v = record.values;
+      const facts = out.get(ids[i]!)!;
+      const category = str(v.category);
+      if (category) facts.category = category;
+      const price = num(v.price);
+      if (price !== undefined) facts.price = price;
+      facts.stock = num(v.stock);
+      facts.margin = num(v.margin);
+      facts.ageRestricted = v.ageRestricted === true;
+      facts.regions = strings(v.regions);
+      facts.supplier = str(v.supplier);
+    });
+    return out;
+  }
+
+  /** The shopper's preferences (one GET); an anonymous shopper has none. */
+  async shopper(userId: string, country: string | undefined): Promise<ShopperFacts> {
+    const [record] = await this.store.getMany('user', [userId]);
+    return shopperFacts(record?.values, country);
+  }
+}
+
+/** Shopper facts from a preference record (absent = no preferences, not verified). */
+export function shopperFacts(values: FeatureValue | undefined, country: string | undefined): ShopperFacts {
+  return {
+    hiddenProducts: new Set(strings(values?.[PREFERENCE_FIELDS.hiddenProducts]) ?? []),
+    hiddenCategories: new Set(strings(values?.[PREFERENCE_FIELDS.hiddenCategories]) ?? []),
+    verifiedAdult: values?.[PREFERENCE_FIELDS.verifiedAdult] === true,
+    country,
+  };
+}
