@@ -46,6 +46,18 @@ type HomeData = {
   };
 };
 
+/** Cache hits of User.recommendations so far, from the recommendations subgraph's /metrics. */
+const cacheHits = async (): Promise<number> => {
+  const text = await (await fetch(stack.subgraphUrls.recommendations.replace('/graphql', '/metrics'))).text();
+  const line = text
+    .split('\n')
+    .find(
+      (l) =>
+        l.startsWith('recs_cache_events_total{') && /event="hit"/.test(l) && /User\.recommendations/.test(l),
+    );
+  return line ? Number(line.split(' ').at(-1)) : 0;
+};
+
 const home = async (userId: string, headers: Record<string, string>) => {
   const { body } = await stack.query({ query: HOME, variables: { userId } }, headers);
   assert.equal(body.errors, undefined, JSON.stringify(body.errors));
@@ -61,7 +73,9 @@ describe('do not show', () => {
     for (const item of before.recommendations.items) assert.ok(item.explain.sources.length > 0);
     const victim = before.recommendations.items[0]!.product.id;
     // the same request again is a cache hit with the same list
+    const hits = await cacheHits();
     assert.deepEqual((await home('17850', me)).recommendations.items, before.recommendations.items);
+    assert.equal(await cacheHits(), hits + 1, 'served from the cache');
 
     const { body } = await stack.query(
       { query: HIDE, variables: { userId: '17850', productId: victim } },

@@ -21,7 +21,12 @@ export {
 } from './features/offlineFeatures';
 export { publishFeatures, FEATURES_VERSION_LIST } from './features/publishFeatures';
 export { trainCoPurchase, type CoPurchasePair, type CoPurchaseOptions } from './models/coPurchase';
-export { trainCandidateModels, coldStartScores, type CandidateModels } from './models/candidateModels';
+export {
+  trainCandidateModels,
+  coldStartScores,
+  newProductScores,
+  type CandidateModels,
+} from './models/candidateModels';
 export {
   candidateArtefacts,
   loadCandidateModels,

@@ -9,6 +9,7 @@ import {
   ModelRegistry,
   candidateFeatures,
   coldStartScores,
+  newProductScores,
   loadCandidateModels,
   queryOf,
   textScores,
@@ -83,6 +84,59 @@ export class LearnedRanker {
 
   async close(): Promise<void> {
     await Promise.all(Object.values(this.rankers).map((r) => r.close()));
+  }
+
+  private freshCache?: string[];
+
+  /**
+   * Fresh products for exploration: sold in few baskets overall (at most 50) but mostly in the last 30
+   * days before the cut-off, the 50 most bought recently.
+   */
+  freshProducts(): string[] {
+    if (!this.freshCache) {
+      const { items, itemBaskets } = this.m.matrix;
+      const recent = this.m.recentPopularity;
+      const fresh = new Float32Array(items.length);
+      for (let i = 0; i < items.length; i++) {
+        const support = itemBaskets[i]!;
+        if (support > 0 && support <= 50 && recent[i]! / support >= 0.5) fresh[i] = recent[i]!;
+      }
+      this.freshCache = topK(fresh, 50)
+        .filter((i) => fresh[i]! > 0)
+        .map((i) => items[i]!);
+    }
+    return this.freshCache;
+  }
+
+  /** Whether the model version has seen this product (a new one is ranked by its title instead). */
+  knows(productId: string): boolean {
+    return this.m.matrix.index.has(productId);
+  }
+
+  /**
+   * The product page of a product first sold after training: its title's nearest known titles become
+   * seeds of the basket EASE (what is bought with products like it), blended with recent popularity, as
+   * the new-product protocol of the offline evaluation measures it.
+   */
+  newProduct(title: string, limit: number): RecommendedItem[] {
+    const n = this.m.matrix.items.length;
+    const scores = new Float32Array(n);
+    newProductScores(this.m, title, scores);
+    const similarity = new Float32Array(n);
+    titleScores(this.m.text, title, similarity);
+    const nearest = topK(similarity, 1)[0];
+    const like =
+      nearest !== undefined && similarity[nearest]! > 0
+        ? (this.catalogue.get(this.m.matrix.items[nearest]!)?.title ?? this.m.matrix.items[nearest]!)
+        : undefined;
+    return topK(scores, limit, undefined, this.m.recentPopularity).map((i) => ({
+      productId: this.m.matrix.items[i]!,
+      score: scores[i]!,
+      sources: ['new_product'],
+      ...(like
+        ? { reasonCode: 'BOUGHT_TOGETHER' as const, reason: `Bought with products like ${like}` }
+        : { reasonCode: 'POPULAR' as const, reason: 'Popular in the last 30 days' }),
+    }));
   }
 
   /** CART: complements of the whole cart, never a cart item. */

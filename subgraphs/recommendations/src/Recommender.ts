@@ -5,10 +5,17 @@ import { PopularityRecommender } from './PopularityRecommender';
 import type { RecommendationResult, RecommendedItem } from './Recommendation';
 import type { RecommendationRequest } from './RecommendationRequest';
 import { withTimeout } from './withTimeout';
+import {
+  CircuitBreaker,
+  CircuitOpenError,
+  type CircuitBreakerOptions,
+  type CircuitState,
+} from './CircuitBreaker';
 import type { LearnedRanker } from './LearnedRanker';
 import { applyRules, type ShopperFacts } from './rules/applyRules';
-import { LiveFacts, shopperFacts } from './rules/LiveFacts';
+import { LiveFacts, PREFERENCE_FIELDS, encodeSend, shopperFacts } from './rules/LiveFacts';
 import { defaultRuleConfig, type RuleConfig } from './rules/RuleConfig';
+import { explore } from './rules/exploration';
 import { createMemoryFeatureStore } from '@recs/feature-store';
 
 export interface RecommenderOptions {
@@ -29,6 +36,10 @@ export interface RecommenderOptions {
   factsBudgetMs?: number;
   /** Business rules; default {@link defaultRuleConfig}. */
   rules?: RuleConfig;
+  /** Circuit breakers of the backends (ranker, graph, live store); see {@link CircuitBreaker}. */
+  breakers?: Omit<CircuitBreakerOptions, 'onStateChange'>;
+  /** Called when a backend's circuit changes state, for metrics. */
+  onCircuitChange?: (source: string, state: CircuitState) => void;
   /** Called with the number of candidates each rule removed, for metrics. */
   onRuleRemoved?: (rule: string, count: number) => void;
 }
@@ -56,6 +67,35 @@ export class Recommender {
 
   get modelVersion(): string {
     return this.opts.bundle.version;
+  }
+
+  private readonly circuits = new Map<string, CircuitBreaker>();
+
+  /** Counts a failed source; logs it unless its circuit is open (the state change was logged once). */
+  private sourceFailed(source: string, err: unknown): void {
+    this.opts.onSourceFailure?.(source);
+    if (!(err instanceof CircuitOpenError)) {
+      this.opts.log.warn({ err: (err as Error).message, source }, 'candidate source failed');
+    }
+  }
+
+  /** The circuit breaker of one backend, created on first use. */
+  breaker(source: string): CircuitBreaker {
+    let b = this.circuits.get(source);
+    if (!b) {
+      b = new CircuitBreaker(source, {
+        ...this.opts.breakers,
+        onStateChange: (state) => {
+          this.opts.log[state === 'open' ? 'warn' : 'info'](
+            { source, state },
+            'circuit breaker state changed',
+          );
+          this.opts.onCircuitChange?.(source, state);
+        },
+      });
+      this.circuits.set(source, b);
+    }
+    return b;
   }
 
   /**
@@ -87,13 +127,17 @@ export class Recommender {
         ? fill.map((i) => ({ ...i, score: floor - 2 + Math.min(1, i.score) }))
         : fill),
     ];
+    const rules = this.rules.surfaces[req.surface];
+    const pool = rules.explorationSlots > 0 && this.opts.learned ? this.opts.learned.freshProducts() : [];
     const [facts, shopperResult] = await Promise.all([
-      this.productFacts(all.map((i) => i.productId)),
+      this.productFacts([...all.map((i) => i.productId), ...pool]),
       shopper,
     ]);
+    // EMAIL never repeats what the shopper's last sends contained
+    if (req.surface === 'EMAIL') for (const id of shopperResult.value.recentlySent) exclude.add(id);
     const outcome = applyRules(all, {
       surface: req.surface,
-      rules: this.rules.surfaces[req.surface],
+      rules,
       promotions: req.surface === 'SEARCH' ? [] : this.rules.promotions,
       now: req.context.time ?? Date.now(),
       limit: req.limit,
@@ -103,8 +147,16 @@ export class Recommender {
       exclude,
     });
     for (const [rule, count] of Object.entries(outcome.removed)) this.opts.onRuleRemoved?.(rule, count);
+    const explored = explore(
+      outcome.items,
+      pool,
+      facts.value,
+      shopperResult.value,
+      rules.explorationSlots,
+      exclude,
+    );
     // contributions for the served items only; the feature rows never leave this function
-    const items = outcome.items.map(({ ranked: row, ...item }) =>
+    const items = explored.map(({ ranked: row, ...item }) =>
       row && this.opts.learned ? { ...item, contributions: this.opts.learned.contributions(row) } : item,
     );
     const degraded = [ranked.fallbackReason, facts.failure, shopperResult.failure].filter(Boolean);
@@ -115,6 +167,19 @@ export class Recommender {
       fallback: ranked.fallback || degraded.length > 0,
       ...(degraded.length > 0 ? { fallbackReason: degraded.join('; ') } : {}),
     };
+  }
+
+  /**
+   * Remembers what one e-mail to the shopper contained, so the next `rules.repeatWindowSends` sends do
+   * not repeat it (the live store keeps only that many sends).
+   */
+  async recordEmailSend(userId: string, productIds: readonly string[]): Promise<void> {
+    const window = this.rules.surfaces.EMAIL.repeatWindowSends;
+    if (window === 0 || productIds.length === 0) return;
+    await this.facts.store.updateSet('user', userId, PREFERENCE_FIELDS.emailSends, {
+      add: [encodeSend(productIds)],
+      max: window,
+    });
   }
 
   /** How many ranked candidates a request asks for, so the rules can drop some and still fill `limit`. */
@@ -134,29 +199,53 @@ export class Recommender {
       learned &&
       (req.surface === 'SEARCH' ||
         req.surface === 'HOME' ||
+        req.surface === 'EMAIL' ||
         ((req.surface === 'CART' || req.surface === 'PRODUCT') && cart.length > 0));
     let learnedFailure: string | undefined;
-    if (useLearned) {
+    if (
+      learned &&
+      req.surface === 'PRODUCT' &&
+      req.context.productId &&
+      !learned.knows(req.context.productId)
+    ) {
+      // a product first sold after training: ranked by its title, if the catalogue feed announced one
+      const productId = req.context.productId;
       try {
-        const ranked = await withTimeout(
-          req.surface === 'HOME'
-            ? learned.home(req.userId, req.context.country, depth)
-            : req.surface === 'SEARCH'
-              ? learned.search(
-                  req.userId,
-                  req.context.candidateProductIds,
-                  req.context.query,
-                  req.context.country,
-                )
-              : learned.cart(req.userId, cart, req.context.country, depth),
-          this.opts.learnedBudgetMs ?? 150,
-          'learned ranker',
+        const items = await this.breaker('ranker').run(() =>
+          withTimeout(
+            this.facts.title(productId).then((title) => (title ? learned.newProduct(title, depth) : [])),
+            this.opts.learnedBudgetMs ?? 150,
+            'new-product ranking',
+          ),
+        );
+        if (items.length > 0) return { modelVersion: this.modelVersion, items, fallback: false };
+      } catch (err) {
+        learnedFailure = `new-product ranking unavailable: ${(err as Error).message}`;
+        this.sourceFailed('ranker', err);
+      }
+    }
+    if (useLearned && !learnedFailure) {
+      try {
+        const ranked = await this.breaker('ranker').run(() =>
+          withTimeout(
+            req.surface === 'HOME' || req.surface === 'EMAIL'
+              ? learned.home(req.userId, req.context.country, depth)
+              : req.surface === 'SEARCH'
+                ? learned.search(
+                    req.userId,
+                    req.context.candidateProductIds,
+                    req.context.query,
+                    req.context.country,
+                  )
+                : learned.cart(req.userId, cart, req.context.country, depth),
+            this.opts.learnedBudgetMs ?? 150,
+            'learned ranker',
+          ),
         );
         return { modelVersion: this.modelVersion, items: ranked, fallback: false };
       } catch (err) {
         learnedFailure = `learned ranker unavailable: ${(err as Error).message}`;
-        this.opts.onSourceFailure?.('ranker');
-        this.opts.log.warn({ err: (err as Error).message, source: 'ranker' }, 'candidate source failed');
+        this.sourceFailed('ranker', err);
       }
     }
     const result = await this.fromGraphAndPopularity({ ...req, limit: depth });
@@ -167,8 +256,11 @@ export class Recommender {
 
   /** Live facts of the candidates; on a slow or failed store, the catalogue's alone (and says so). */
   private productFacts(ids: string[]) {
-    return this.budgeted('live_facts', 'live product flags', this.facts.products(ids), () =>
-      this.facts.catalogueFacts(ids),
+    return this.budgeted(
+      'live_facts',
+      'live product flags',
+      () => this.facts.products(ids),
+      () => this.facts.catalogueFacts(ids),
     );
   }
 
@@ -177,7 +269,7 @@ export class Recommender {
     return this.budgeted(
       'preferences',
       'shopper preferences',
-      this.facts.shopper(req.userId, req.context.country),
+      () => this.facts.shopper(req.userId, req.context.country),
       (): ShopperFacts => shopperFacts(undefined, req.context.country),
     );
   }
@@ -186,14 +278,15 @@ export class Recommender {
   private async budgeted<T>(
     source: string,
     what: string,
-    read: Promise<T>,
+    read: () => Promise<T>,
     fallback: () => T,
   ): Promise<{ value: T; failure?: string }> {
     try {
-      return { value: await withTimeout(read, this.opts.factsBudgetMs ?? 30, what) };
+      return {
+        value: await this.breaker(source).run(() => withTimeout(read(), this.opts.factsBudgetMs ?? 30, what)),
+      };
     } catch (err) {
-      this.opts.onSourceFailure?.(source);
-      this.opts.log.warn({ err: (err as Error).message, source }, 'candidate source failed');
+      this.sourceFailed(source, err);
       return { value: fallback(), failure: `${what} unavailable: ${(err as Error).message}` };
     }
   }
@@ -231,10 +324,12 @@ export class Recommender {
    */
   async boughtTogether(seeds: string[], limit: number): Promise<RecommendedItem[]> {
     try {
-      const neighbours = await withTimeout(
-        this.opts.graph.topK(seeds, limit, { exclude: seeds, minCount: 2 }),
-        this.opts.graphBudgetMs ?? 50,
-        'co-purchase graph',
+      const neighbours = await this.breaker('graph').run(() =>
+        withTimeout(
+          this.opts.graph.topK(seeds, limit, { exclude: seeds, minCount: 2 }),
+          this.opts.graphBudgetMs ?? 50,
+          'co-purchase graph',
+        ),
       );
       const top = neighbours[0]?.score ?? 1;
       return neighbours.map((n) => ({
@@ -246,8 +341,7 @@ export class Recommender {
         reason: `Bought together with ${this.describe(n.seeds)} in ${n.count} orders`,
       }));
     } catch (err) {
-      this.opts.onSourceFailure?.('graph');
-      this.opts.log.warn({ err: (err as Error).message, source: 'graph' }, 'candidate source failed');
+      this.sourceFailed('graph', err);
       throw err;
     }
   }

@@ -65,6 +65,7 @@ export function buildRecommendationsApp(opts: RecommendationsAppOptions): Promis
       setVerifiedAdult: (userId, verified) =>
         store.merge('user', userId, { [PREFERENCE_FIELDS.verifiedAdult]: verified }),
       categories: () => categories,
+      recordEmailSend: (userId, productIds) => recommender.recordEmailSend(userId, productIds),
     }),
     gatewaySecret: opts.gatewaySecret,
     logger: opts.logger,
@@ -85,13 +86,14 @@ export function buildRecommendationsApp(opts: RecommendationsAppOptions): Promis
                     self: { id: string };
                     arg: Parameters<typeof recommendationsCacheKey>[1];
                   }) => recommendationsCacheKey(self.id, arg, recommender.modelVersion),
-                  references: ({ source }: { source: { id: string } }) => [userCacheReference(source.id)],
+                  references: ({ self }: { self: { id: string } }) => [userCacheReference(self.id)],
                 },
               },
               Mutation: {
                 hideFromRecommendations: invalidateUser,
                 unhideFromRecommendations: invalidateUser,
                 setVerifiedAdult: invalidateUser,
+                recordEmailSend: invalidateUser,
               },
             },
           }

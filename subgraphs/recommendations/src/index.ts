@@ -16,3 +16,5 @@ export {
   type Promotion,
 } from './rules/RuleConfig';
 export { applyRules, ineligibility, type ProductFacts, type ShopperFacts } from './rules/applyRules';
+export { recommenderMetrics } from './metrics';
+export { CircuitBreaker, CircuitOpenError, type CircuitState } from './CircuitBreaker';

@@ -1,8 +1,7 @@
-import Redis from 'ioredis';
 import { createLogger } from '@recs/core';
 import { MemoryCoPurchaseGraph, Neo4jCoPurchaseGraph, type CoPurchaseGraph } from '@recs/graph';
 import { loadPromotedBundle } from '@recs/pipeline';
-import { serveUntilSignal } from '@recs/subgraph-kit';
+import { createServingRedis, serveUntilSignal } from '@recs/subgraph-kit';
 import { buildRecommendationsApp } from './app';
 import { readRecommendationsConfig } from './config';
 import { Recommender } from './Recommender';
@@ -19,7 +18,7 @@ const bundle = await loadPromotedBundle(config.registryDir);
 log.info({ modelVersion: bundle.version }, 'model loaded');
 
 const redis = config.redisUrl
-  ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true })
+  ? createServingRedis(config.redisUrl, (err) => log.warn({ err: err.message }, 'redis connection error'))
   : undefined;
 log.info(
   { cache: redis ? 'redis' : 'memory' },
@@ -70,6 +69,7 @@ const app = await buildRecommendationsApp({
     rules,
     onSourceFailure: metrics.onSourceFailure,
     onRuleRemoved: metrics.onRuleRemoved,
+    onCircuitChange: metrics.onCircuitChange,
   }),
   metrics: metrics.registry,
   gatewaySecret: config.gatewaySecret,
@@ -84,6 +84,7 @@ await serveUntilSignal(app, {
   onClose: async () => {
     await graph.close();
     await learned?.close();
-    await redis?.quit();
+    if (redis?.status === 'ready') await redis.quit();
+    else redis?.disconnect();
   },
 });

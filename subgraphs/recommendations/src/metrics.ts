@@ -1,4 +1,4 @@
-import { Counter, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 
 /** The recommender's Prometheus metrics and the callbacks that feed them. */
 export function recommenderMetrics(registry = new Registry()) {
@@ -14,8 +14,16 @@ export function recommenderMetrics(registry = new Registry()) {
     labelNames: ['rule'],
     registers: [registry],
   });
+  const circuitOpen = new Gauge({
+    name: 'recs_circuit_open',
+    help: '1 while a backend circuit breaker is open or half-open, by source',
+    labelNames: ['source'],
+    registers: [registry],
+  });
   return {
     registry,
+    onCircuitChange: (source: string, state: string) =>
+      circuitOpen.set({ source }, state === 'closed' ? 0 : 1),
     onSourceFailure: (source: string) => sourceFailures.inc({ source }),
     onRuleRemoved: (rule: string, count: number) => ruleRemoved.inc({ rule }, count),
   };

@@ -30,6 +30,7 @@ export interface RecommendationsDeps {
   hidden(userId: string): Promise<HiddenFromRecommendations>;
   changeHidden(userId: string, change: HiddenChange): Promise<HiddenFromRecommendations>;
   setVerifiedAdult(userId: string, verified: boolean): Promise<void>;
+  recordEmailSend(userId: string, productIds: string[]): Promise<void>;
   /** The categories a shopper may hide (the catalogue's). */
   categories(): ReadonlySet<string>;
 }
@@ -135,6 +136,20 @@ function hideChange(
 export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ctx> {
   return {
     Mutation: {
+      recordEmailSend: async (_: unknown, args: { userId: string; productIds: string[] }, ctx: Ctx) => {
+        if (!isValidId(args.userId)) throw badInput('userId', 'must be a user id', args.userId);
+        const userId = normaliseUserId(args.userId);
+        if (!canWriteUser(ctx.principal, userId)) {
+          throw new RecsError(ErrorCode.FORBIDDEN, 'only the shopper or an admin key may record sends');
+        }
+        if (args.productIds.length < 1 || args.productIds.length > 100) {
+          throw badInput('productIds', 'must hold 1..100 product ids', `${args.productIds.length} ids`);
+        }
+        for (const id of args.productIds)
+          if (!isValidId(id)) throw badInput('productIds', 'must hold product ids', id);
+        await deps.recordEmailSend(userId, args.productIds.map(normaliseProductId));
+        return true;
+      },
       hideFromRecommendations: (_: unknown, args: HideArgs, ctx: Ctx) => {
         const { userId, change } = hideChange(args, ctx, true, deps.categories());
         return deps.changeHidden(userId, change);
@@ -153,10 +168,29 @@ export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ct
     },
     Query: {
       user: (_: unknown, args: { id: string }, ctx: Ctx) => authorisedUser(args.id, ctx),
+      emailRecommendations: async (
+        _: unknown,
+        args: { userIds: string[]; limit?: number | null },
+        ctx: Ctx,
+      ) => {
+        if (args.userIds.length < 1 || args.userIds.length > 100) {
+          throw badInput('userIds', 'must hold 1..100 user ids', `${args.userIds.length} ids`);
+        }
+        const users = args.userIds.map((id) => authorisedUser(id, ctx));
+        return Promise.all(
+          users.map(async ({ id }) => {
+            const req = parseRecommendationRequest(id, 'EMAIL', args.limit, {});
+            return { userId: id, list: { ...(await deps.recommend(req)), surface: 'EMAIL' as const } };
+          }),
+        );
+      },
       product: (_: unknown, args: { id: string }) => {
         if (!isValidId(args.id)) throw badInput('id', 'must be a product id', args.id);
         return { id: normaliseProductId(args.id) };
       },
+    },
+    EmailRecommendations: {
+      list: (entry: { list: ServedList }) => entry.list,
     },
     User: {
       __resolveReference: (ref: UserRef, ctx: Ctx) => authorisedUser(ref.id, ctx),

@@ -86,8 +86,11 @@ describe('Recommender with the learned ranker', () => {
       parseRecommendationRequest('new-shopper-1', 'HOME', 5, { country: 'DE' }),
     );
     assert.equal(r.items.length, 5);
+    assert.equal(r.items[4]!.reasonCode, 'EXPLORATION', 'the last slot explores a fresh product');
     assert.ok(
-      r.items.every((i) => i.reasonCode === 'POPULAR_IN_COUNTRY' && /new customers in DE/.test(i.reason)),
+      r.items
+        .slice(0, 4)
+        .every((i) => i.reasonCode === 'POPULAR_IN_COUNTRY' && /new customers in DE/.test(i.reason)),
     );
   });
 
@@ -169,5 +172,29 @@ describe('Recommender: business rules with live flags, and SEARCH', () => {
       results,
       'without history or query, the shop order stands',
     );
+  });
+
+  it('PRODUCT page of a product first sold after training: ranked by the title its catalogue event gave', async () => {
+    const { store, recommender } = withStore();
+    const unknown = await recommender.recommend(
+      parseRecommendationRequest('17850', 'PRODUCT', 10, { productId: 'NEW-LANTERN-1' }),
+    );
+    assert.ok(
+      unknown.items.every((i) => !(i.sources ?? []).includes('new_product')),
+      'no title, no mapping',
+    );
+    await store.setMany('product', [
+      { id: 'NEW-LANTERN-1', values: { title: 'WHITE MOROCCAN METAL LANTERN' } },
+    ]);
+    const r = await recommender.recommend(
+      parseRecommendationRequest('17850', 'PRODUCT', 10, { productId: 'NEW-LANTERN-1' }),
+    );
+    assert.equal(r.items.length, 10);
+    assert.equal(r.fallback, false);
+    assert.ok(
+      r.items.some((i) => /^Bought with products like .*LANTERN/.test(i.reason)),
+      r.items[0]?.reason,
+    );
+    assert.ok(r.items.every((i) => i.productId !== 'NEW-LANTERN-1'));
   });
 });

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RecommendedItem } from '../src/Recommendation';
-import { applyRules, type ProductFacts, type RuleInput, type ShopperFacts } from '../src/rules/applyRules';
+import {
+  applyRules,
+  type ProductFacts,
+  type RuleInput,
+  type RuledItem,
+  type ShopperFacts,
+} from '../src/rules/applyRules';
+import { betaSample, explore } from '../src/rules/exploration';
+import { seededRandom } from '@recs/core';
 import {
   DEFAULT_SURFACE_RULES,
   defaultRuleConfig,
@@ -19,6 +27,7 @@ const shopper = (over: Partial<ShopperFacts> = {}): ShopperFacts => ({
   hiddenProducts: new Set(),
   hiddenCategories: new Set(),
   verifiedAdult: false,
+  recentlySent: new Set(),
   country: 'GB',
   ...over,
 });
@@ -197,5 +206,45 @@ describe('rule configuration', () => {
         () => parseRuleConfig(raw, 'rules.json'),
         (err: Error) => err instanceof RuleConfigError && message.test(err.message),
       );
+  });
+});
+
+describe('exploration', () => {
+  const ranked: RuledItem[] = ['A', 'B', 'C', 'D'].map((id, i) => ({ ...item(id, 1 - i / 10), rules: [] }));
+  const random = seededRandom(7);
+
+  it('Beta draws have the right mean', () => {
+    let sum = 0;
+    for (let i = 0; i < 20_000; i++) sum += betaSample(3, 7, random);
+    assert.ok(Math.abs(sum / 20_000 - 0.3) < 0.01, String(sum / 20_000));
+  });
+
+  it('the last slot goes to the fresh product shoppers click, mostly, and never to an ineligible one', () => {
+    const facts = new Map<string, ProductFacts>([
+      ['GOOD', { impressions: 200, clicks: 40 }],
+      ['POOR', { impressions: 200, clicks: 2 }],
+      ['GONE', { impressions: 200, clicks: 150, stock: 0 }],
+    ]);
+    const wins = new Map<string, number>();
+    for (let i = 0; i < 1000; i++) {
+      const out = explore(ranked, ['GOOD', 'POOR', 'GONE', 'B'], facts, shopper(), 1, new Set(), random);
+      assert.equal(out.length, 4);
+      assert.deepEqual(ids(out.slice(0, 3)), ['A', 'B', 'C']);
+      assert.equal(out[3]!.reasonCode, 'EXPLORATION');
+      wins.set(out[3]!.productId, (wins.get(out[3]!.productId) ?? 0) + 1);
+    }
+    assert.equal(wins.get('GONE'), undefined);
+    assert.ok((wins.get('GOOD') ?? 0) > 990, JSON.stringify([...wins]));
+  });
+
+  it('unseen fresh products are drawn evenly; no slots or no pool keeps the list', () => {
+    const wins = new Map<string, number>();
+    for (let i = 0; i < 2000; i++) {
+      const out = explore(ranked, ['X', 'Y'], new Map(), shopper(), 1, new Set(), random);
+      wins.set(out[3]!.productId, (wins.get(out[3]!.productId) ?? 0) + 1);
+    }
+    assert.ok(Math.abs((wins.get('X') ?? 0) - 1000) < 100, JSON.stringify([...wins]));
+    assert.deepEqual(explore(ranked, ['X'], new Map(), shopper(), 0, new Set()), ranked);
+    assert.deepEqual(explore(ranked, [], new Map(), shopper(), 2, new Set()), ranked);
   });
 });

@@ -10,7 +10,12 @@ export const PREFERENCE_FIELDS = {
   hiddenProducts: 'hiddenProducts',
   hiddenCategories: 'hiddenCategories',
   verifiedAdult: 'verifiedAdult',
+  /** The last e-mail sends, newest last, each its product ids joined by newlines. */
+  emailSends: 'emailSends',
 } as const;
+
+/** One e-mail send as stored in {@link PREFERENCE_FIELDS.emailSends}. */
+export const encodeSend = (productIds: readonly string[]): string => productIds.join('\n');
 
 const str = (v: FeatureValue[string] | undefined): string | undefined =>
   typeof v === 'string' ? v : undefined;
@@ -76,8 +81,18 @@ export class LiveFacts {
       facts.ageRestricted = v.ageRestricted === true;
       facts.regions = strings(v.regions);
       facts.supplier = str(v.supplier);
+      facts.impressions = num(v.impressions);
+      facts.clicks = num(v.clicks);
     });
     return out;
+  }
+
+  /** A product's title: the catalogue's, else the live record's (a new product announced by an event). */
+  async title(productId: string): Promise<string | undefined> {
+    const known = this.catalogue.get(productId)?.title;
+    if (known) return known;
+    const [record] = await this.store.getMany('product', [productId]);
+    return str(record?.values.title);
   }
 
   /** The shopper's preferences (one GET); an anonymous shopper has none. */
@@ -93,6 +108,9 @@ export function shopperFacts(values: FeatureValue | undefined, country: string |
     hiddenProducts: new Set(strings(values?.[PREFERENCE_FIELDS.hiddenProducts]) ?? []),
     hiddenCategories: new Set(strings(values?.[PREFERENCE_FIELDS.hiddenCategories]) ?? []),
     verifiedAdult: values?.[PREFERENCE_FIELDS.verifiedAdult] === true,
+    recentlySent: new Set(
+      (strings(values?.[PREFERENCE_FIELDS.emailSends]) ?? []).flatMap((s) => s.split('\n')),
+    ),
     country,
   };
 }

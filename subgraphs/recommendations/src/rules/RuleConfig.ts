@@ -27,6 +27,10 @@ export interface SurfaceRules {
   popularityDampening: number;
   /** Largest share of the list active promotions may take. */
   promotionShare: number;
+  /** EMAIL: the products of this many last sends are never recommended again (0 = off). */
+  repeatWindowSends: number;
+  /** The last positions given to fresh products by Thompson sampling on their live CTR (0 = off). */
+  explorationSlots: number;
 }
 
 /** A promotion: its products are placed in the list during [from, to) on its surfaces and countries. */
@@ -57,6 +61,8 @@ export const DEFAULT_SURFACE_RULES: SurfaceRules = {
   diversityWindow: 10,
   popularityDampening: 0,
   promotionShare: 0.2,
+  repeatWindowSends: 3,
+  explorationSlots: 0,
 };
 
 /** The rules the servers run with when no `RULES_FILE` is given. */
@@ -65,6 +71,8 @@ export function defaultRuleConfig(): RuleConfig {
   for (const s of SURFACES) surfaces[s] = { ...DEFAULT_SURFACE_RULES };
   // Search re-ranks the shop's own results: no promotions are added there, and diversity is the shop's call.
   surfaces.SEARCH = { ...DEFAULT_SURFACE_RULES, promotionShare: 0, maxCategoryShare: 1 };
+  // one of the home feed's slots explores fresh products
+  surfaces.HOME = { ...DEFAULT_SURFACE_RULES, explorationSlots: 1 };
   return { version: 'default-1', surfaces, promotions: [] };
 }
 
@@ -77,6 +85,8 @@ const RANGES: Record<keyof SurfaceRules, [number, number, boolean]> = {
   diversityWindow: [1, 100, true],
   popularityDampening: [0, 5, false],
   promotionShare: [0, 1, false],
+  repeatWindowSends: [0, 50, true],
+  explorationSlots: [0, 10, true],
 };
 
 function fail(source: string, path: string, problem: string, value: unknown): never {

@@ -16,6 +16,9 @@ export interface ProductFacts {
   price?: number;
   /** Recent orders, for popularity dampening. */
   recentOrders?: number;
+  /** Live counters of recommendation impressions and clicks (exploration). */
+  impressions?: number;
+  clicks?: number;
 }
 
 /** What the rules know about the shopper. */
@@ -23,6 +26,8 @@ export interface ShopperFacts {
   hiddenProducts: ReadonlySet<string>;
   hiddenCategories: ReadonlySet<string>;
   verifiedAdult: boolean;
+  /** Products of the shopper's last e-mail sends (EMAIL never repeats them). */
+  recentlySent: ReadonlySet<string>;
   country?: string;
 }
 
