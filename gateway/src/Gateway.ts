@@ -11,7 +11,7 @@ import type { GatewayConfig } from './config';
 import type { GatewayContext } from './GatewayContext';
 import { DocumentLimits } from './limits';
 import { createGatewayMetrics } from './metrics';
-import { subgraphDataSource } from './subgraphDataSource';
+import { callerHeaders, subgraphDataSource } from './subgraphDataSource';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -125,6 +125,18 @@ export class Gateway {
         res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
         return void res.end(await this.metrics.registry.metrics());
       }
+      if (url.pathname === '/events') {
+        if (req.method !== 'POST') return json(res, 405, { error: 'POST events as JSON lines to /events' });
+        if (this.draining)
+          return graphqlError(
+            res,
+            new RecsError(ErrorCode.BACKEND_UNAVAILABLE, 'the gateway is shutting down'),
+          );
+        operation = 'events';
+        const principal = this.authenticate(req.headers);
+        principalKind = principal.kind === 'service' ? `service:${principal.keyId}` : 'user';
+        return await this.forwardEvents(req, res, { principal, requestId });
+      }
       if (url.pathname !== '/graphql' && url.pathname !== '/') return json(res, 404, { error: 'not found' });
       if (this.draining)
         return graphqlError(
@@ -192,6 +204,42 @@ export class Gateway {
     }
   }
 
+  /**
+   * `POST /events`: a batch of JSON lines for the features subgraph's event endpoint, forwarded as is
+   * (bounded by MAX_BODY_BYTES) with the verified caller, the way GraphQL requests reach subgraphs.
+   */
+  private async forwardEvents(
+    req: IncomingMessage,
+    res: ServerResponse,
+    context: GatewayContext,
+  ): Promise<void> {
+    const target = this.subgraphs.get('features') ?? this.opts.config.subgraphUrls.features;
+    if (!target) throw new RecsError(ErrorCode.BACKEND_UNAVAILABLE, 'no features subgraph is configured');
+    const body = await readBody(req, this.opts.config.limits.maxBodyBytes);
+    let upstream: Response;
+    try {
+      upstream = await fetch(new URL('/events', target), {
+        method: 'POST',
+        headers: {
+          'content-type': req.headers['content-type'] ?? 'application/x-ndjson',
+          ...callerHeaders(this.opts.config.gatewaySecret, context),
+        },
+        body,
+        signal: AbortSignal.timeout(Math.max(this.opts.config.subgraphTimeoutMs, 10_000)),
+      });
+    } catch (err) {
+      this.opts.logger.warn(
+        { err, requestId: context.requestId },
+        'features subgraph unreachable for /events',
+      );
+      throw new RecsError(ErrorCode.BACKEND_UNAVAILABLE, 'the event service did not answer; retry the batch');
+    }
+    res.writeHead(upstream.status, {
+      'content-type': upstream.headers.get('content-type') ?? 'application/json',
+    });
+    res.end(Buffer.from(await upstream.arrayBuffer()));
+  }
+
   private cors(req: IncomingMessage, res: ServerResponse): void {
     const origin = req.headers.origin;
     if (!origin || !this.opts.config.corsOrigins.includes(origin)) return;
@@ -230,7 +278,7 @@ function graphqlError(res: ServerResponse, err: RecsError): void {
   json(res, httpStatusOf(err.code), { errors: [{ message: err.message, extensions: { code: err.code } }] });
 }
 
-async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -239,7 +287,11 @@ async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknow
       throw new RecsError(ErrorCode.DOCUMENT_TOO_LARGE, `the request body exceeds ${limit} bytes`);
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const text = (await readBody(req, limit)).toString('utf8');
   if (text === '') return {};
   try {
     return JSON.parse(text);

@@ -21,16 +21,22 @@ export function subgraphDataSource(opts: {
       })) as unknown as RemoteGraphQLDataSource['fetcher'],
     willSendRequest({ request, context }) {
       const h = request.http!.headers;
-      h.set(HEADERS.gatewaySecret, opts.gatewaySecret);
-      h.set(HEADERS.requestId, context.requestId);
-      const p = context.principal;
-      h.set(HEADERS.principalKind, p.kind);
-      if (p.kind === 'service') {
-        h.set(HEADERS.principalRole, p.role);
-        h.set(HEADERS.principalUser, p.keyId);
-      } else {
-        h.set(HEADERS.principalUser, p.userId);
+      for (const [k, v] of Object.entries(callerHeaders(opts.gatewaySecret, context as GatewayContext))) {
+        h.set(k, v);
       }
     },
   });
+}
+
+/** The headers by which a subgraph learns the verified caller (trusted only with the shared secret). */
+export function callerHeaders(gatewaySecret: string, context: GatewayContext): Record<string, string> {
+  const p = context.principal;
+  return {
+    [HEADERS.gatewaySecret]: gatewaySecret,
+    [HEADERS.requestId]: context.requestId,
+    [HEADERS.principalKind]: p.kind,
+    ...(p.kind === 'service'
+      ? { [HEADERS.principalRole]: p.role, [HEADERS.principalUser]: p.keyId }
+      : { [HEADERS.principalUser]: p.userId }),
+  };
 }

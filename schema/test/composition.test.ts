@@ -33,6 +33,7 @@ test('our subgraphs compose with a shop catalogue subgraph that owns Product.tit
   assert.ok(product && 'getFields' in product);
   const fields = Object.keys((product as { getFields(): Record<string, unknown> }).getFields()).sort();
   assert.deepEqual(fields, [
+    'activity',
     'experiments',
     'features',
     'frequentlyBoughtTogether',

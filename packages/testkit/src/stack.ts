@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import Redis from 'ioredis';
 import { createLogger } from '@recs/core';
+import { createServingRedis } from '@recs/subgraph-kit';
 import type { Experiment } from '@recs/experiments';
 import { createMemoryFeatureStore, createRedisFeatureStore, type FeatureStore } from '@recs/feature-store';
 import { Gateway, signUserToken, type GatewayConfig } from '@recs/gateway';
@@ -10,11 +10,13 @@ import { ModelRegistry, loadPromotedBundle, promotedVersion, publishFeatures } f
 import { composeSupergraph, readSupergraphConfig } from '@recs/schema';
 import { buildExperimentsApp } from '@recs/subgraph-experiments';
 import { buildFeaturesApp } from '@recs/subgraph-features';
+import { createMemoryEventLog, createRedisEventLog } from '@recs/events';
 import {
   LIVE_KEY_PREFIX,
   LearnedRanker,
   LiveFacts,
   Recommender,
+  recommenderMetrics,
   type RuleConfig,
   buildRecommendationsApp,
   graphLabel,
@@ -34,6 +36,10 @@ export interface StackOptions {
   /** Extra subgraphs composed into the supergraph (e.g. a shop's catalogue), served by the caller. */
   extraSubgraphs?: { name: string; url: string; sdl: string }[];
   cacheTtlSeconds?: number;
+  /** Time budget of the co-purchase graph per request (the recommendations subgraph's GRAPH_BUDGET_MS). */
+  graphBudgetMs?: number;
+  /** Serve without the learned ranker (graph and popularity only), e.g. to exercise the graph; default true. */
+  learned?: boolean;
   /** Business rules of the recommendations subgraph; its defaults when absent. */
   rules?: RuleConfig;
   gateway?: Partial<GatewayConfig>;
@@ -84,7 +90,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const serviceKey = secret();
   const adminKey = secret();
   const jwtSecret = secret(32);
-  const redis = opts.redisUrl ? new Redis(opts.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
+  const redis = opts.redisUrl
+    ? createServingRedis(opts.redisUrl, (err) => log.debug({ err: err.message }, 'redis connection error'))
+    : undefined;
   const keyPrefix = `test-${secret(4)}`;
   const store: FeatureStore = opts.redisUrl
     ? createRedisFeatureStore({ url: opts.redisUrl, keyPrefix })
@@ -101,11 +109,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       ? new Neo4jCoPurchaseGraph({ ...opts.neo4j, label: graphLabel(bundle.version) })
       : new MemoryCoPurchaseGraph());
   if (!opts.graph) await syncGraph(graph, bundle);
-  const learned = await LearnedRanker.load(registryDir, bundle.version, bundle.catalogue);
+  const learned =
+    opts.learned === false
+      ? undefined
+      : await LearnedRanker.load(registryDir, bundle.version, bundle.catalogue);
   const liveStore: FeatureStore = redis
     ? createRedisFeatureStore({ client: redis, keyPrefix: `${keyPrefix}-${LIVE_KEY_PREFIX}` })
     : createMemoryFeatureStore({ keyPrefix: LIVE_KEY_PREFIX });
   const recent = new Map(bundle.popularity.global.map((p) => [p.productId, p.baskets]));
+  const metrics = recommenderMetrics();
   const apps = await Promise.all([
     buildRecommendationsApp({
       recommender: new Recommender({
@@ -115,13 +127,28 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         learned,
         facts: new LiveFacts(bundle.catalogue, liveStore, (id) => recent.get(id)),
         rules: opts.rules,
+        graphBudgetMs: opts.graphBudgetMs,
+        onSourceFailure: metrics.onSourceFailure,
+        onRuleRemoved: metrics.onRuleRemoved,
+        onCircuitChange: metrics.onCircuitChange,
       }),
+      metrics: metrics.registry,
       gatewaySecret,
       logger: log,
       redis,
       cacheTtlSeconds: opts.cacheTtlSeconds ?? 30,
     }),
-    buildFeaturesApp({ store, gatewaySecret, logger: log }),
+    buildFeaturesApp({
+      store,
+      gatewaySecret,
+      logger: log,
+      // Events on the stack's Redis under its own prefix (or in memory); the in-process consumer
+      // writes the live store the recommendations read.
+      events: {
+        log: opts.redisUrl ? createRedisEventLog({ url: opts.redisUrl, keyPrefix }) : createMemoryEventLog(),
+        live: { store: liveStore, keyPrefix: redis ? `${keyPrefix}-${LIVE_KEY_PREFIX}` : LIVE_KEY_PREFIX },
+      },
+    }),
     buildExperimentsApp({ experiments: opts.experiments ?? [], gatewaySecret, logger: log }),
   ]);
   const [recUrl, featUrl, expUrl] = await Promise.all(apps.map(listen));
@@ -170,7 +197,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await store.close();
       if (!opts.graph) await graph.close();
       await learned?.close();
-      await redis?.quit();
+      if (redis?.status === 'ready') await redis.quit();
+      else redis?.disconnect();
     },
   };
 }

@@ -1,2 +1,8 @@
-export { buildFeaturesApp, type FeaturesAppOptions } from './app';
+export {
+  buildFeaturesApp,
+  MAX_EVENTS_PER_MUTATION,
+  type FeaturesAppOptions,
+  type EventsOptions,
+} from './app';
 export { readFeaturesConfig } from './config';
+export { recordEvents, parseJsonLines, permissionProblem, type RecordEventsResult } from './recordEvents';

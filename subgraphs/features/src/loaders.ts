@@ -4,14 +4,22 @@ import type { EntityKind, FeatureRecord, FeatureStore } from '@recs/feature-stor
 export interface FeatureLoaders {
   user: DataLoader<string, FeatureRecord | null>;
   product: DataLoader<string, FeatureRecord | null>;
+  /** Live records (event counters, session history, catalogue flags) from the live store. */
+  liveUser: DataLoader<string, FeatureRecord | null>;
+  liveProduct: DataLoader<string, FeatureRecord | null>;
 }
 
 /**
  * Per-request loaders: all `features` fields of one request become one `getMany` per entity kind
- * (one MGET on Redis), with values aligned to the requested ids.
+ * (one MGET on Redis), with values aligned to the requested ids; the same for `activity` on the live store.
  */
-export function createFeatureLoaders(store: FeatureStore): FeatureLoaders {
-  const loader = (kind: EntityKind) =>
-    new DataLoader<string, FeatureRecord | null>((ids) => store.getMany(kind, ids), { maxBatchSize: 1000 });
-  return { user: loader('user'), product: loader('product') };
+export function createFeatureLoaders(store: FeatureStore, live: FeatureStore): FeatureLoaders {
+  const loader = (from: FeatureStore, kind: EntityKind) =>
+    new DataLoader<string, FeatureRecord | null>((ids) => from.getMany(kind, ids), { maxBatchSize: 1000 });
+  return {
+    user: loader(store, 'user'),
+    product: loader(store, 'product'),
+    liveUser: loader(live, 'user'),
+    liveProduct: loader(live, 'product'),
+  };
 }
