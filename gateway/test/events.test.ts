@@ -254,3 +254,51 @@ describe('recording events through the gateway', () => {
     assert.equal((stock.body.data as Activity).product.activity.stock, 0);
   });
 });
+
+describe('freshness of recommendations', () => {
+  // a stack with the field cache on: the event must also drop the cached list
+  let cached: Stack;
+  before(async () => {
+    cached = await startStack({ redisUrl: (await testRedis()).url, cacheTtlSeconds: 300 });
+  });
+  after(async () => {
+    await cached?.stop();
+  });
+
+  test('an add_to_cart reaches the next CART list within 1 s, through the cache', async () => {
+    const stack = cached;
+    const userId = `fresh-${process.pid}`;
+    const shopper = { authorization: `Bearer ${stack.userToken(userId)}` };
+    const CART = `query { user(id: "${userId}") { recommendations(surface: CART, limit: 10) {
+      fallback items { product { id } reasonCode reason } } } }`;
+    type Cart = {
+      user: { recommendations: { items: { product: { id: string }; reasonCode: string; reason: string }[] } };
+    };
+    const cart = async () =>
+      ((await stack.query({ query: CART }, shopper)).body.data as Cart).user.recommendations;
+    // no cart yet: popular products, now cached for this shopper
+    const empty = await cart();
+    assert.ok(empty.items.every((i) => i.reasonCode !== 'BOUGHT_TOGETHER'));
+    const { body } = await stack.query(
+      {
+        query: RECORD,
+        variables: {
+          events: [
+            { eventId: id('cart'), type: 'ADD_TO_CART', userId, productId: '22726', timestamp: now() },
+          ],
+        },
+      },
+      shopper,
+    );
+    assert.deepEqual(body.data!.recordEvents, { accepted: 1, duplicates: 0, rejected: [] });
+    const ms = await visibleWithin(1000, cart, (list) =>
+      list.items.some((i) => /^Bought together with ALARM CLOCK BAKELIKE/.test(i.reason)),
+    );
+    const after = await cart();
+    assert.ok(
+      after.items.every((i) => i.product.id !== '22726'),
+      'never the cart item itself',
+    );
+    console.log(`# add_to_cart reflected in the CART list ${ms} ms after recordEvents returned`);
+  });
+});

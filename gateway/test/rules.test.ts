@@ -178,5 +178,22 @@ describe('live product flags', () => {
     const b = after.find((i) => i.product.id === boosted);
     assert.ok(b, 'the boosted product stays in the list');
     assert.ok(b.explain.rules.some((r) => r.startsWith('margin_boost: +10%')));
+
+    // the ranker's feature contributions, computed when asked, also for a list served from the cache
+    const EXPLAIN = `query { user(id: "17850") { recommendations(surface: CART, limit: 11, context: { cartProductIds: ["22726", "22727"] }) {
+      items { explain { contributions { feature value contribution } } } } } }`;
+    const explained = (await stack.query({ query: EXPLAIN })).body.data as {
+      user: {
+        recommendations: {
+          items: { explain: { contributions: { feature: string; value: number; contribution: number }[] } }[];
+        };
+      };
+    };
+    const contributions = explained.user.recommendations.items[0]!.explain.contributions;
+    assert.ok(contributions.length > 0, 'the top item has feature contributions');
+    assert.ok(contributions.every((c) => typeof c.feature === 'string' && Number.isFinite(c.contribution)));
+    for (let k = 1; k < contributions.length; k++) {
+      assert.ok(Math.abs(contributions[k - 1]!.contribution) >= Math.abs(contributions[k]!.contribution));
+    }
   });
 });

@@ -133,6 +133,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         onCircuitChange: metrics.onCircuitChange,
       }),
       metrics: metrics.registry,
+      // the cache-invalidating consumer group, on its own connection to the stack's stream
+      events: opts.redisUrl
+        ? {
+            log: createRedisEventLog({ url: opts.redisUrl, keyPrefix }),
+            live: { store: liveStore, keyPrefix: `${keyPrefix}-${LIVE_KEY_PREFIX}` },
+          }
+        : undefined,
       gatewaySecret,
       logger: log,
       redis,

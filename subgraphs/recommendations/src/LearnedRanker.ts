@@ -23,11 +23,14 @@ import {
 } from '@recs/pipeline';
 import type { FeatureContribution, RecommendedItem } from './Recommendation';
 
-/** A ranked item's feature row and the request's baseline row, kept until contributions are computed. */
+/**
+ * A ranked item's feature row and the request's baseline row (plain arrays: they travel with the cached
+ * list), from which `explain` computes contributions only when a client asks for them.
+ */
 export interface RankedRow {
   surface: RankSurface;
-  row: Float32Array;
-  baseline: Float32Array;
+  row: number[];
+  baseline: number[];
 }
 
 /** The trained ensembles and their feature names, as `rankers.json` stores them. */
@@ -253,13 +256,13 @@ export class LearnedRanker {
     const scores = await ranker.predict(f.x, f.items.length);
     const order = topK(scores, limit);
     const dim = FEATURES[surface].length;
-    const baseline = medianRow(f.x, f.items.length, dim);
+    const baseline = Array.from(medianRow(f.x, f.items.length, dim));
     return order.map((k) => {
       const item = f.items[k]!;
       return {
         productId: this.m.matrix.items[item]!,
         score: scores[k]!,
-        ranked: { surface, row: f.x.slice(k * dim, (k + 1) * dim), baseline },
+        ranked: { surface, row: Array.from(f.x.subarray(k * dim, (k + 1) * dim)), baseline },
         sources: f.sources.get(item) ?? [],
         ...this.reason(item, f.sources.get(item) ?? [], q.cart, q.history, country),
       };

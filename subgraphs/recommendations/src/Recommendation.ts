@@ -25,9 +25,7 @@ export interface RecommendedItem {
   sources?: string[];
   /** Business rules that changed this item (explain). */
   rules?: string[];
-  /** The ranker's feature contributions (explain). */
-  contributions?: FeatureContribution[];
-  /** The learned path's feature row, until contributions are computed (never served or cached). */
+  /** The learned path's feature row, for explain's contributions (computed only when asked). */
   ranked?: RankedRow;
 }
 

@@ -2,7 +2,7 @@ import type { CoPurchaseGraph } from '@recs/graph';
 import type { Logger } from '@recs/core';
 import type { ModelBundle } from '@recs/pipeline';
 import { PopularityRecommender } from './PopularityRecommender';
-import type { RecommendationResult, RecommendedItem } from './Recommendation';
+import type { FeatureContribution, RecommendationResult, RecommendedItem } from './Recommendation';
 import type { RecommendationRequest } from './RecommendationRequest';
 import { withTimeout } from './withTimeout';
 import {
@@ -11,7 +11,7 @@ import {
   type CircuitBreakerOptions,
   type CircuitState,
 } from './CircuitBreaker';
-import type { LearnedRanker } from './LearnedRanker';
+import type { LearnedRanker, RankedRow } from './LearnedRanker';
 import { applyRules, type ShopperFacts } from './rules/applyRules';
 import { LiveFacts, PREFERENCE_FIELDS, encodeSend, shopperFacts } from './rules/LiveFacts';
 import { defaultRuleConfig, type RuleConfig } from './rules/RuleConfig';
@@ -32,7 +32,7 @@ export interface RecommenderOptions {
   onSourceFailure?: (source: string) => void;
   /** Live product flags and shopper preferences; default: an in-process store (embedded mode). */
   facts?: LiveFacts;
-  /** Time budget of the live-facts reads per request (default 30 ms). */
+  /** Time budget of the live-facts reads per request (default 100 ms: it also covers waiting behind other requests on a busy event loop). */
   factsBudgetMs?: number;
   /** Business rules; default {@link defaultRuleConfig}. */
   rules?: RuleConfig;
@@ -104,8 +104,14 @@ export class Recommender {
    * the shopper's preferences (read in parallel with ranking, one batch each), so the list is filled to
    * `limit` whenever enough eligible products exist.
    */
-  async recommend(req: RecommendationRequest): Promise<RecommendationResult> {
+  async recommend(request: RecommendationRequest): Promise<RecommendationResult> {
+    let req = request;
     const shopper = this.shopperFacts(req);
+    if (req.surface === 'CART' && req.context.cartProductIds.length === 0) {
+      // no cart in the request: the cart the event stream saw (add_to_cart within the last second counts)
+      const cart = (await shopper).value.liveCart.slice(-20);
+      if (cart.length > 0) req = { ...req, context: { ...req.context, cartProductIds: [...cart] } };
+    }
     const ranked = await this.candidates(req);
     const exclude = new Set(req.context.cartProductIds);
     if (req.context.productId) exclude.add(req.context.productId);
@@ -155,10 +161,8 @@ export class Recommender {
       rules.explorationSlots,
       exclude,
     );
-    // contributions for the served items only; the feature rows never leave this function
-    const items = explored.map(({ ranked: row, ...item }) =>
-      row && this.opts.learned ? { ...item, contributions: this.opts.learned.contributions(row) } : item,
-    );
+    // served items keep their feature rows: explain computes contributions only when asked
+    const items = explored;
     const degraded = [ranked.fallbackReason, facts.failure, shopperResult.failure].filter(Boolean);
     return {
       modelVersion: this.modelVersion,
@@ -180,6 +184,11 @@ export class Recommender {
       add: [encodeSend(productIds)],
       max: window,
     });
+  }
+
+  /** The ranker's feature contributions for a served item's feature row ([] without a learned ranker). */
+  contributions(ranked: RankedRow): FeatureContribution[] {
+    return this.opts.learned?.contributions(ranked) ?? [];
   }
 
   /** How many ranked candidates a request asks for, so the rules can drop some and still fill `limit`. */
@@ -283,7 +292,9 @@ export class Recommender {
   ): Promise<{ value: T; failure?: string }> {
     try {
       return {
-        value: await this.breaker(source).run(() => withTimeout(read(), this.opts.factsBudgetMs ?? 30, what)),
+        value: await this.breaker(source).run(() =>
+          withTimeout(read(), this.opts.factsBudgetMs ?? 100, what),
+        ),
       };
     } catch (err) {
       this.sourceFailed(source, err);

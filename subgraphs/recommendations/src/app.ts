@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type Redis from 'ioredis';
 import type { Registry } from 'prom-client';
+import { EventConsumer, type EventLog, type LiveTarget } from '@recs/events';
 import type { Logger } from '@recs/core';
 import { subgraphSdl } from '@recs/schema';
 import { buildSubgraphApp } from '@recs/subgraph-kit';
@@ -24,10 +25,18 @@ export interface RecommendationsAppOptions {
   cacheTtlSeconds: number;
   /** Registry holding the recommender's metrics (see metrics.ts), served on /metrics. */
   metrics?: Registry;
+  /**
+   * The event stream: a consumer group of its own (`recommendations-cache`, new events only, no state
+   * writes) drops a shopper's cached lists when their cart or purchases change. Absent in embedded mode.
+   */
+  events?: { log: EventLog; live: LiveTarget };
 }
 
+/** Shopper events after which that shopper's cached lists are stale. */
+const INVALIDATING = new Set(['add_to_cart', 'remove_from_cart', 'purchase', 'return']);
+
 /** Builds the recommendations subgraph from injected dependencies, without listening. */
-export function buildRecommendationsApp(opts: RecommendationsAppOptions): Promise<FastifyInstance> {
+export async function buildRecommendationsApp(opts: RecommendationsAppOptions): Promise<FastifyInstance> {
   const { recommender } = opts;
   const store = recommender.facts.store;
   const hidden = async (userId: string): Promise<HiddenFromRecommendations> => {
@@ -46,7 +55,7 @@ export function buildRecommendationsApp(opts: RecommendationsAppOptions): Promis
       userCacheReference(normaliseUserId(arg.userId)),
     ],
   };
-  return buildSubgraphApp<Record<string, never>>({
+  const app = await buildSubgraphApp<Record<string, never>>({
     name: 'recommendations',
     typeDefs: subgraphSdl('recommendations'),
     resolvers: buildResolvers({
@@ -66,6 +75,7 @@ export function buildRecommendationsApp(opts: RecommendationsAppOptions): Promis
         store.merge('user', userId, { [PREFERENCE_FIELDS.verifiedAdult]: verified }),
       categories: () => categories,
       recordEmailSend: (userId, productIds) => recommender.recordEmailSend(userId, productIds),
+      contributions: (ranked) => recommender.contributions(ranked),
     }),
     gatewaySecret: opts.gatewaySecret,
     logger: opts.logger,
@@ -103,6 +113,38 @@ export function buildRecommendationsApp(opts: RecommendationsAppOptions): Promis
       ...(opts.redis ? { redis: opts.redis.status === 'ready' } : {}),
     }),
   });
+  const events = opts.events;
+  const consumer =
+    events && opts.cacheTtlSeconds > 0
+      ? new EventConsumer({
+          log: events.log,
+          live: events.live,
+          group: 'recommendations-cache',
+          startId: '$',
+          applyState: false,
+          logger: opts.logger.child({ component: 'cache-invalidation' }),
+          onApplied: async (event) => {
+            if (event.userId && INVALIDATING.has(event.type)) {
+              await app.graphql.cache?.invalidate(userCacheReference(event.userId));
+            }
+          },
+        })
+      : undefined;
+  if (consumer) {
+    app.addHook('onReady', async () => {
+      await consumer.start();
+    });
+  }
+  if (events) {
+    app.addHook('onClose', async () => {
+      // a read blocked on an unreachable Redis ends when the log closes
+      if (consumer) {
+        await Promise.race([consumer.stop(), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
+      }
+      await events.log.close();
+    });
+  }
+  return app;
 }
 
 export type { Ctx };

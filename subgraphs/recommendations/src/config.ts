@@ -26,7 +26,7 @@ export function readRecommendationsConfig(e: Env): RecommendationsConfig {
     neo4j: neo4jConfig(e),
     graphBudgetMs: env.int(e, 'GRAPH_BUDGET_MS', 50, 1, 10_000),
     learnedBudgetMs: env.int(e, 'RANKER_BUDGET_MS', 150, 1, 10_000),
-    factsBudgetMs: env.int(e, 'FACTS_BUDGET_MS', 30, 1, 10_000),
+    factsBudgetMs: env.int(e, 'FACTS_BUDGET_MS', 100, 1, 10_000),
     rulesFile: env.optStr(e, 'RULES_FILE'),
     registryDir: env.str(e, 'MODEL_REGISTRY_DIR', 'var/models'),
     cacheTtlSeconds: env.int(e, 'RECOMMENDATIONS_CACHE_TTL_SECONDS', 30, 0, 3600),

@@ -10,6 +10,7 @@ import { graphLabel, syncGraph } from './syncGraph';
 import { createMemoryFeatureStore, createRedisFeatureStore } from '@recs/feature-store';
 import { LIVE_KEY_PREFIX, LiveFacts } from './rules/LiveFacts';
 import { loadRuleConfig } from './rules/RuleConfig';
+import { createRedisEventLog } from '@recs/events';
 import { recommenderMetrics } from './metrics';
 
 const config = readRecommendationsConfig(process.env);
@@ -72,6 +73,16 @@ const app = await buildRecommendationsApp({
     onCircuitChange: metrics.onCircuitChange,
   }),
   metrics: metrics.registry,
+  // with Redis: a consumer group of the event stream drops a shopper's cached lists when their cart changes
+  events: config.redisUrl
+    ? {
+        log: createRedisEventLog({
+          url: config.redisUrl,
+          onError: (err) => log.warn({ err: err.message }, 'event log connection error'),
+        }),
+        live: { store: liveStore, keyPrefix: LIVE_KEY_PREFIX },
+      }
+    : undefined,
   gatewaySecret: config.gatewaySecret,
   logger: log,
   redis,

@@ -12,7 +12,8 @@ import {
   normaliseUserId,
 } from '@recs/core';
 import type { SubgraphContext } from '@recs/subgraph-kit';
-import type { RecommendationResult, RecommendedItem } from './Recommendation';
+import type { FeatureContribution, RecommendationResult, RecommendedItem } from './Recommendation';
+import type { RankedRow } from './LearnedRanker';
 import {
   parseRecommendationRequest,
   type RecommendationContextInput,
@@ -31,6 +32,8 @@ export interface RecommendationsDeps {
   changeHidden(userId: string, change: HiddenChange): Promise<HiddenFromRecommendations>;
   setVerifiedAdult(userId: string, verified: boolean): Promise<void>;
   recordEmailSend(userId: string, productIds: string[]): Promise<void>;
+  /** The ranker's feature contributions for one served item's feature row. */
+  contributions(ranked: RankedRow): FeatureContribution[];
   /** The categories a shopper may hide (the catalogue's). */
   categories(): ReadonlySet<string>;
 }
@@ -234,7 +237,8 @@ export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ct
       explain: (item: RecommendedItem) => ({
         sources: item.sources ?? [],
         rules: item.rules ?? [],
-        contributions: item.contributions ?? [],
+        // a function: the default resolver calls it only when the client selects `contributions`
+        contributions: () => (item.ranked ? deps.contributions(item.ranked) : []),
       }),
     },
   };

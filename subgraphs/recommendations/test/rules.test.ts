@@ -28,6 +28,7 @@ const shopper = (over: Partial<ShopperFacts> = {}): ShopperFacts => ({
   hiddenCategories: new Set(),
   verifiedAdult: false,
   recentlySent: new Set(),
+  liveCart: [],
   country: 'GB',
   ...over,
 });

@@ -108,9 +108,29 @@ export function shopperFacts(values: FeatureValue | undefined, country: string |
     hiddenProducts: new Set(strings(values?.[PREFERENCE_FIELDS.hiddenProducts]) ?? []),
     hiddenCategories: new Set(strings(values?.[PREFERENCE_FIELDS.hiddenCategories]) ?? []),
     verifiedAdult: values?.[PREFERENCE_FIELDS.verifiedAdult] === true,
+    liveCart: liveCart(strings(values?.recentActions) ?? []),
     recentlySent: new Set(
       (strings(values?.[PREFERENCE_FIELDS.emailSends]) ?? []).flatMap((s) => s.split('\n')),
     ),
     country,
   };
+}
+
+/**
+ * The cart the event stream implies: products added to the cart and not removed or bought since, from
+ * the live record's `recentActions` (`add_to_cart:85123A`, oldest first; written by the event consumer).
+ */
+export function liveCart(actions: readonly string[]): string[] {
+  const cart = new Map<string, true>();
+  for (const action of actions) {
+    const at = action.indexOf(':');
+    const type = action.slice(0, at);
+    const id = action.slice(at + 1);
+    if (!id) continue;
+    if (type === 'add_to_cart') {
+      cart.delete(id);
+      cart.set(id, true);
+    } else if (type === 'remove_from_cart' || type === 'purchase') cart.delete(id);
+  }
+  return [...cart.keys()];
 }

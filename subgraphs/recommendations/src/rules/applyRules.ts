@@ -26,6 +26,8 @@ export interface ShopperFacts {
   hiddenProducts: ReadonlySet<string>;
   hiddenCategories: ReadonlySet<string>;
   verifiedAdult: boolean;
+  /** The shopper's live cart from the event stream (added, not removed or bought since), oldest first. */
+  liveCart: readonly string[];
   /** Products of the shopper's last e-mail sends (EMAIL never repeats them). */
   recentlySent: ReadonlySet<string>;
   country?: string;
