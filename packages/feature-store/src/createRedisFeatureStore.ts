@@ -49,11 +49,8 @@ export interface RedisFeatureStoreOptions {
   onError?: (err: Error) => void;
 }
 
-/*
- * Atomic merge: KEYS[1] the record, ARGV[1] updatedAt, then field / JSON-encoded value pairs. Only the
- * outer record is decoded here; the values stay the strings JS encoded (see recordCodec.ts).
- */
-const MERGE_SCRIPT = `
+/** Lua: loads the record at KEYS[1] into `record` (an empty one when missing), or replies CORRUPT. */
+const LOAD_RECORD = `
 local raw = redis.call('GET', KEYS[1])
 local record
 if raw then
@@ -65,7 +62,13 @@ if raw then
 else
   record = { values = {} }
 end
-for i = 2, #ARGV, 2 do
+`;
+
+/*
+ * Atomic merge: KEYS[1] the record, ARGV[1] updatedAt, then field / JSON-encoded value pairs. Only the
+ * outer record is decoded here; the values stay the strings JS encoded (see recordCodec.ts).
+ */
+const MERGE_SCRIPT = `${LOAD_RECORD}for i = 2, #ARGV, 2 do
   record.values[ARGV[i]] = ARGV[i + 1]
 end
 record.updatedAt = tonumber(ARGV[1])
@@ -80,19 +83,7 @@ const MERGE_SHA = createHash('sha1').update(MERGE_SCRIPT).digest('hex');
  * the removals. Members are written back as a JSON array of strings (encoded one by one, so an empty
  * set stays `[]`). Returns the new members.
  */
-const SET_SCRIPT = `
-local raw = redis.call('GET', KEYS[1])
-local record
-if raw then
-  local ok, decoded = pcall(cjson.decode, raw)
-  if not ok or type(decoded) ~= 'table' or type(decoded.values) ~= 'table' then
-    return redis.error_reply('CORRUPT feature record is not a JSON object with values')
-  end
-  record = decoded
-else
-  record = { values = {} }
-end
-local field = ARGV[2]
+const SET_SCRIPT = `${LOAD_RECORD}local field = ARGV[2]
 local current = {}
 if record.values[field] ~= nil then
   local ok, arr = pcall(cjson.decode, record.values[field])

@@ -207,8 +207,13 @@ export function coldStartScores(m: CandidateModels, country: string | null, out:
  * were chosen on the validation split (cut 2011-09-09): NDCG@10 0.145 against 0.129 for popularity
  * alone and 0.098 for the mapping alone.
  */
-export function newProductScores(m: CandidateModels, title: string, out: Float32Array): void {
-  const similarity = new Float32Array(out.length);
+export function newProductScores(
+  m: CandidateModels,
+  title: string,
+  out: Float32Array,
+  /** Receives the title similarity of every known product, when the caller also needs it. */
+  similarity: Float32Array = new Float32Array(out.length),
+): void {
   titleScores(m.text, title, similarity);
   const seeds = topK(similarity, 20).filter((i) => similarity[i]! > 0);
   const mapped = new Float32Array(out.length);

@@ -124,9 +124,8 @@ export class LearnedRanker {
   newProduct(title: string, limit: number): RecommendedItem[] {
     const n = this.m.matrix.items.length;
     const scores = new Float32Array(n);
-    newProductScores(this.m, title, scores);
     const similarity = new Float32Array(n);
-    titleScores(this.m.text, title, similarity);
+    newProductScores(this.m, title, scores, similarity);
     const nearest = topK(similarity, 1)[0];
     const like =
       nearest !== undefined && similarity[nearest]! > 0

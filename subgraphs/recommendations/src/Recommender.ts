@@ -153,7 +153,8 @@ export class Recommender {
       exclude,
     });
     for (const [rule, count] of Object.entries(outcome.removed)) this.opts.onRuleRemoved?.(rule, count);
-    const explored = explore(
+    // served items keep their feature rows: explain computes contributions only when asked
+    const items = explore(
       outcome.items,
       pool,
       facts.value,
@@ -161,8 +162,6 @@ export class Recommender {
       rules.explorationSlots,
       exclude,
     );
-    // served items keep their feature rows: explain computes contributions only when asked
-    const items = explored;
     const degraded = [ranked.fallbackReason, facts.failure, shopperResult.failure].filter(Boolean);
     return {
       modelVersion: this.modelVersion,

@@ -40,13 +40,8 @@ export async function buildRecommendationsApp(opts: RecommendationsAppOptions): 
   const { recommender } = opts;
   const store = recommender.facts.store;
   const hidden = async (userId: string): Promise<HiddenFromRecommendations> => {
-    const [record] = await store.getMany('user', [userId]);
-    const v = record?.values ?? {};
-    const list = (x: unknown) => (Array.isArray(x) ? (x as string[]) : []);
-    return {
-      productIds: list(v[PREFERENCE_FIELDS.hiddenProducts]),
-      categories: list(v[PREFERENCE_FIELDS.hiddenCategories]),
-    };
+    const shopper = await recommender.facts.shopper(userId, undefined);
+    return { productIds: [...shopper.hiddenProducts], categories: [...shopper.hiddenCategories] };
   };
   const categories = recommender.facts.categories();
   // Every list cached for a user carries this reference; a change of their preferences drops them all.

@@ -135,8 +135,7 @@ export function applyRules(candidates: readonly RecommendedItem[], input: RuleIn
     .sort((a, b) => b.item.score - a.item.score || a.i - b.i)
     .map((x) => x.item);
 
-  const promoted = placePromotions(ordered, input, seen, removed);
-  const items = diversify(promoted.items, input).slice(0, limit);
+  const items = diversify(placePromotions(ordered, input, seen, removed), input).slice(0, limit);
   return {
     items,
     removed,
@@ -152,9 +151,9 @@ function placePromotions(
   input: RuleInput,
   seen: Set<string>,
   removed: RuleOutcome['removed'],
-): { items: RuledItem[] } {
+): RuledItem[] {
   const slots = Math.floor(input.limit * input.rules.promotionShare);
-  if (slots === 0) return { items: ordered };
+  if (slots === 0) return ordered;
   const active = input.promotions.filter(
     (p) =>
       p.from <= input.now &&
@@ -177,7 +176,7 @@ function placePromotions(
       picks.push({ id, promotion: p });
     }
   }
-  if (picks.length === 0) return { items: ordered };
+  if (picks.length === 0) return ordered;
   const rest = ordered.filter((i) => !picked.has(i.productId));
   const existing = new Map(ordered.map((i) => [i.productId, i]));
   const out = [...rest];
@@ -198,7 +197,7 @@ function placePromotions(
         };
     out.splice(at, 0, item);
   });
-  return { items: out };
+  return out;
 }
 
 /**
