@@ -26,8 +26,12 @@ export async function promotedVersion(registry: ModelRegistry): Promise<string> 
 
 /** Loads the serving artefacts of the promoted version (hash-checked). */
 export async function loadPromotedBundle(registryRoot: string): Promise<ModelBundle> {
+  return loadBundle(registryRoot, await promotedVersion(new ModelRegistry(registryRoot)));
+}
+
+/** Loads the serving artefacts of one version (hash-checked), e.g. one an experiment variant serves. */
+export async function loadBundle(registryRoot: string, version: string): Promise<ModelBundle> {
   const registry = new ModelRegistry(registryRoot);
-  const version = await promotedVersion(registry);
   const manifest = await registry.manifest(version);
   const catalogue = await registry.read<ModelArtefacts['catalogue']>(version, 'catalogue');
   const popularity = await registry.read<ModelArtefacts['popularity']>(version, 'popularity');

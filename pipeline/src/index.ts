@@ -11,7 +11,7 @@ export { trainPopularity, type PopularityModel, type PopularItem } from './model
 export { ModelRegistry, RegistryError } from './registry/ModelRegistry';
 export type { Manifest } from './registry/Manifest';
 export { train, parseUntil, TrainError, DATASETS, type TrainOptions, type ModelArtefacts } from './train';
-export { loadPromotedBundle, type ModelBundle } from './ModelBundle';
+export { loadPromotedBundle, loadBundle, type ModelBundle } from './ModelBundle';
 export { promotedVersion } from './ModelBundle';
 export {
   computeUserFeatures,

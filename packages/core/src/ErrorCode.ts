@@ -7,6 +7,8 @@ export enum ErrorCode {
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   FORBIDDEN = 'FORBIDDEN',
   NOT_FOUND = 'NOT_FOUND',
+  /** The change lost to a concurrent one, or the state it assumed is gone. */
+  CONFLICT = 'CONFLICT',
   QUERY_TOO_DEEP = 'QUERY_TOO_DEEP',
   TOO_MANY_ALIASES = 'TOO_MANY_ALIASES',
   DOCUMENT_TOO_LARGE = 'DOCUMENT_TOO_LARGE',

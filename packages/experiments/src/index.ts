@@ -1,7 +1,60 @@
-export type { Experiment, Variant, Assignment, ExperimentStatus, Surface } from './Experiment';
-export { SURFACES } from './Experiment';
-export { assign, bucketOf } from './assign';
-export { validateExperiments, ExperimentConfigError } from './validateExperiments';
+export type {
+  Experiment,
+  Variant,
+  VariantConfig,
+  RuleOverrides,
+  Segment,
+  AutomationSettings,
+  Assignment,
+  AssignmentAttributes,
+  ExperimentStatus,
+  Surface,
+} from './Experiment';
+export { SURFACES, EXPERIMENT_STATUSES } from './Experiment';
+export { assign, bucketOf, inSegment, isLive } from './assign';
+export {
+  validateExperiments,
+  ExperimentConfigError,
+  CANDIDATE_SOURCES,
+  type ValidateOptions,
+} from './validateExperiments';
+export {
+  createMemoryExperimentStore,
+  createRedisExperimentStore,
+  ExperimentStoreConflict,
+  experimentKeys,
+  type ExperimentStore,
+  type AuditEntry,
+  type ChangeMeta,
+} from './store/ExperimentStore';
+export {
+  OutcomeStore,
+  outcomeKeys,
+  EXPERIMENTS_PREFIX,
+  LATENCY_BUCKETS_MS,
+  segmentKeys,
+  type Exposure,
+  type Outcome,
+  type OutcomeResult,
+  type VariantCounts,
+  type OutcomeStoreOptions,
+} from './outcomes/OutcomeStore';
+export {
+  analyse,
+  emptyCounts,
+  type AnalyseOptions,
+  type ExperimentAnalysis,
+  type VariantAnalysis,
+  type MetricComparison,
+  type MetricName,
+} from './analysis/analyse';
+export {
+  decide,
+  applyDecision,
+  brokenGuardrails,
+  AUTOMATION_DEFAULTS,
+  type Decision,
+} from './analysis/decide';
 
 // Statistics for A/B tests: pure functions, formulas in their doc comments (src/stats/).
 export type { Interval } from './stats/Interval';
@@ -31,3 +84,5 @@ export { msprt, type SequentialLook, type MsprtOptions, type MsprtResult } from 
 export { SequentialMonitor, type SequentialState } from './stats/SequentialMonitor';
 export { cupedAdjust, type CupedOptions, type CupedResult } from './stats/cupedAdjust';
 export { ipsEstimate, type LoggedDecision, type IpsResult } from './stats/ipsEstimate';
+export { loadExperimentsFile } from './loadExperimentsFile';
+export { monitoredRun, clickCounts, type MonitoredRun, type MonitoredRunOptions } from './analysis/simulate';

@@ -2,3 +2,9 @@ export * from './services';
 export { trainedRegistry, trainFresh, ONLINE_RETAIL_FILE } from './trainedRegistry';
 export { startStack, type Stack, type StackOptions, type GraphQLBody } from './stack';
 export { startCatalogueSubgraph, CATALOGUE_SDL, type CatalogueSubgraph } from './catalogueSubgraph';
+export {
+  simulateShoppers,
+  type SimulationOptions,
+  type SimulationReport,
+  type SimulationTarget,
+} from './simulateShoppers';

@@ -3,16 +3,23 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createLogger } from '@recs/core';
 import { createServingRedis } from '@recs/subgraph-kit';
-import type { Experiment } from '@recs/experiments';
+import {
+  OutcomeStore,
+  createMemoryExperimentStore,
+  createRedisExperimentStore,
+  type Experiment,
+  type ExperimentStore,
+} from '@recs/experiments';
 import { createMemoryFeatureStore, createRedisFeatureStore, type FeatureStore } from '@recs/feature-store';
 import { Gateway, signUserToken, type GatewayConfig } from '@recs/gateway';
 import { ModelRegistry, loadPromotedBundle, promotedVersion, publishFeatures } from '@recs/pipeline';
 import { composeSupergraph, readSupergraphConfig } from '@recs/schema';
-import { buildExperimentsApp } from '@recs/subgraph-experiments';
+import { ExperimentsService, buildExperimentsApp } from '@recs/subgraph-experiments';
 import { buildFeaturesApp } from '@recs/subgraph-features';
 import { createMemoryEventLog, createRedisEventLog } from '@recs/events';
 import {
   LIVE_KEY_PREFIX,
+  ServingExperiments,
   LearnedRanker,
   LiveFacts,
   Recommender,
@@ -32,7 +39,10 @@ export interface StackOptions {
   neo4j?: { uri: string; user: string; password: string };
   /** Replaces the graph (e.g. one that fails, to test fallbacks). */
   graph?: CoPurchaseGraph;
+  /** Imported into the stack's experiment store (on Redis under the stack's prefix, else in memory). */
   experiments?: Experiment[];
+  /** Seconds between automation rounds of the experiments subgraph; default 0 (off: tests run rounds). */
+  automationIntervalSeconds?: number;
   /** Extra subgraphs composed into the supergraph (e.g. a shop's catalogue), served by the caller. */
   extraSubgraphs?: { name: string; url: string; sdl: string }[];
   cacheTtlSeconds?: number;
@@ -55,6 +65,10 @@ export interface Stack {
   modelVersion: string;
   /** The live store of product flags (stock, margin, ...) and shopper preferences the rules read. */
   liveStore: FeatureStore;
+  /** The experiment set both subgraphs share. */
+  experimentStore: ExperimentStore;
+  /** Exposure and outcome counters (with Redis only). */
+  outcomes?: OutcomeStore;
   /** A shopper's bearer token signed with the stack's secret. */
   userToken(userId: string, ttlSeconds?: number): string;
   /** POSTs a GraphQL operation to the gateway with the given headers. */
@@ -118,6 +132,18 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     : createMemoryFeatureStore({ keyPrefix: LIVE_KEY_PREFIX });
   const recent = new Map(bundle.popularity.global.map((p) => [p.productId, p.baskets]));
   const metrics = recommenderMetrics();
+  // experiments: one store both subgraphs share (the recommendations poll it every 100 ms)
+  const expPrefix = `${keyPrefix}-recs-exp`;
+  const experimentStore = redis
+    ? createRedisExperimentStore(redis, expPrefix)
+    : createMemoryExperimentStore();
+  const outcomes = redis ? new OutcomeStore(redis, { prefix: expPrefix }) : undefined;
+  const experimentsService = new ExperimentsService(experimentStore, {
+    outcomes,
+    modelVersions: async () => new Set((await new ModelRegistry(registryDir).list()).map((m) => m.version)),
+    log,
+  });
+  await experimentsService.importMissing(opts.experiments ?? []);
   const apps = await Promise.all([
     buildRecommendationsApp({
       recommender: new Recommender({
@@ -133,6 +159,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         onCircuitChange: metrics.onCircuitChange,
       }),
       metrics: metrics.registry,
+      experiments: new ServingExperiments({ source: experimentStore, outcomes, log, refreshMs: 100 }),
       // the cache-invalidating consumer group, on its own connection to the stack's stream
       events: opts.redisUrl
         ? {
@@ -156,7 +183,20 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         live: { store: liveStore, keyPrefix: redis ? `${keyPrefix}-${LIVE_KEY_PREFIX}` : LIVE_KEY_PREFIX },
       },
     }),
-    buildExperimentsApp({ experiments: opts.experiments ?? [], gatewaySecret, logger: log }),
+    buildExperimentsApp({
+      service: experimentsService,
+      gatewaySecret,
+      logger: log,
+      outcomes:
+        opts.redisUrl && outcomes
+          ? {
+              log: createRedisEventLog({ url: opts.redisUrl, keyPrefix }),
+              live: { store: liveStore, keyPrefix: `${keyPrefix}-${LIVE_KEY_PREFIX}` },
+              store: outcomes,
+            }
+          : undefined,
+      automationIntervalSeconds: opts.automationIntervalSeconds ?? 0,
+    }),
   ]);
   const [recUrl, featUrl, expUrl] = await Promise.all(apps.map(listen));
   const subgraphUrls = { recommendations: recUrl!, features: featUrl!, experiments: expUrl! };
@@ -189,6 +229,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     registryDir,
     modelVersion: bundle.version,
     liveStore,
+    experimentStore,
+    outcomes,
     userToken: (userId, ttl) => signUserToken(jwtSecret, userId, ttl),
     async query(body, headers = { 'x-api-key': serviceKey }) {
       const res = await fetch(gatewayUrl, {

@@ -4,7 +4,14 @@ export interface ExperimentsConfig {
   host: string;
   port: number;
   gatewaySecret: string;
+  /** Experiments imported into the store at start when it does not hold them yet. */
   experimentsFile?: string;
+  /** The shared experiment store, outcome counters and event stream; in-process store when unset. */
+  redisUrl?: string;
+  /** The model registry: variants may only name its versions. */
+  registryDir: string;
+  /** Seconds between automation rounds; 0 turns the automation off. */
+  automationIntervalSeconds: number;
   logLevel: string;
 }
 
@@ -15,6 +22,9 @@ export function readExperimentsConfig(e: Env): ExperimentsConfig {
     port: env.port(e, 'EXPERIMENTS_PORT', 4003),
     gatewaySecret: env.secret(e, 'GATEWAY_SECRET', 16),
     experimentsFile: env.optStr(e, 'EXPERIMENTS_FILE'),
+    redisUrl: env.url(e, 'REDIS_URL', ['redis', 'rediss']),
+    registryDir: env.str(e, 'MODEL_REGISTRY_DIR', 'var/models'),
+    automationIntervalSeconds: env.int(e, 'EXPERIMENT_AUTOMATION_SECONDS', 60, 0, 86_400),
     logLevel: env.oneOf(e, 'LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error'], 'info'),
   };
 }

@@ -1,3 +1,3 @@
 export { buildExperimentsApp, type ExperimentsAppOptions } from './app';
-export { loadExperiments } from './loadExperiments';
+export { ExperimentsService } from './ExperimentsService';
 export { readExperimentsConfig } from './config';

@@ -1,12 +1,65 @@
+import { Redis } from 'ioredis';
 import { createLogger } from '@recs/core';
+import { createRedisEventLog } from '@recs/events';
+import { createRedisFeatureStore } from '@recs/feature-store';
+import {
+  OutcomeStore,
+  createMemoryExperimentStore,
+  createRedisExperimentStore,
+  loadExperimentsFile,
+} from '@recs/experiments';
+import { ModelRegistry } from '@recs/pipeline';
 import { serveUntilSignal } from '@recs/subgraph-kit';
 import { buildExperimentsApp } from './app';
 import { readExperimentsConfig } from './config';
-import { loadExperiments } from './loadExperiments';
+import { ExperimentsService } from './ExperimentsService';
 
 const config = readExperimentsConfig(process.env);
 const log = createLogger('experiments', config.logLevel);
-const experiments = await loadExperiments(config.experimentsFile);
-log.info({ experiments: experiments.length }, 'experiments loaded');
-const app = await buildExperimentsApp({ experiments, gatewaySecret: config.gatewaySecret, logger: log });
-await serveUntilSignal(app, { host: config.host, port: config.port, log });
+const redis = config.redisUrl
+  ? new Redis(config.redisUrl, { connectionName: 'recs-experiments', maxRetriesPerRequest: 2 })
+  : undefined;
+redis?.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+const registry = new ModelRegistry(config.registryDir);
+const service = new ExperimentsService(
+  redis ? createRedisExperimentStore(redis) : createMemoryExperimentStore(),
+  {
+    outcomes: redis ? new OutcomeStore(redis) : undefined,
+    modelVersions: async () => new Set((await registry.list()).map((m) => m.version)),
+    log,
+  },
+);
+const imported = await service.importMissing(await loadExperimentsFile(config.experimentsFile));
+log.info(
+  { store: service.store.kind, imported, experiments: (await service.list()).length },
+  redis ? 'experiments on Redis' : 'REDIS_URL unset: in-process experiments (no outcomes, no automation)',
+);
+const app = await buildExperimentsApp({
+  service,
+  gatewaySecret: config.gatewaySecret,
+  logger: log,
+  outcomes:
+    redis && config.redisUrl
+      ? {
+          log: createRedisEventLog({
+            url: config.redisUrl,
+            onError: (err) => log.warn({ err: err.message }, 'event log connection error'),
+          }),
+          live: {
+            store: createRedisFeatureStore({ client: redis, keyPrefix: 'recs-live' }),
+            keyPrefix: 'recs-live',
+          },
+          store: new OutcomeStore(redis),
+        }
+      : undefined,
+  automationIntervalSeconds: config.automationIntervalSeconds,
+});
+await serveUntilSignal(app, {
+  host: config.host,
+  port: config.port,
+  log,
+  onClose: async () => {
+    if (redis?.status === 'ready') await redis.quit();
+    else redis?.disconnect();
+  },
+});

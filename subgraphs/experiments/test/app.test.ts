@@ -2,8 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { HEADERS, createLogger } from '@recs/core';
-import { ExperimentConfigError, validateExperiments, type Experiment } from '@recs/experiments';
+import {
+  ExperimentConfigError,
+  createMemoryExperimentStore,
+  validateExperiments,
+  type Experiment,
+} from '@recs/experiments';
 import { buildExperimentsApp } from '../src/app';
+import { ExperimentsService } from '../src/ExperimentsService';
 
 const SECRET = 'test-gateway-secret';
 const EXPERIMENTS: Experiment[] = [
@@ -40,10 +46,15 @@ const EXPERIMENTS: Experiment[] = [
 
 let app: FastifyInstance;
 before(async () => {
+  const logger = createLogger('experiments-test', 'silent');
   app = await buildExperimentsApp({
-    experiments: EXPERIMENTS,
+    service: new ExperimentsService(createMemoryExperimentStore(EXPERIMENTS), {
+      log: logger,
+      modelVersions: async () => new Set(['20111109-000000-aaaaaaaa']),
+    }),
     gatewaySecret: SECRET,
-    logger: createLogger('experiments-test', 'silent'),
+    logger,
+    automationIntervalSeconds: 0,
   });
 });
 after(async () => {
@@ -54,16 +65,29 @@ type Body = {
   data?: Record<string, unknown> | null;
   errors?: { message: string; extensions?: { code?: string } }[];
 };
-async function query(query: string, headers: Record<string, string>): Promise<Body> {
+async function query(
+  query: string,
+  headers: Record<string, string>,
+  variables?: Record<string, unknown>,
+): Promise<Body> {
   const res = await app.inject({
     method: 'POST',
     url: '/graphql',
     headers: { 'content-type': 'application/json', [HEADERS.gatewaySecret]: SECRET, ...headers },
-    payload: { query },
+    payload: { query, variables },
   });
   return res.json() as Body;
 }
 const service = { [HEADERS.principalKind]: 'service', [HEADERS.principalRole]: 'service' };
+const admin = {
+  [HEADERS.principalKind]: 'service',
+  [HEADERS.principalRole]: 'admin',
+  [HEADERS.principalUser]: 'ops-key',
+};
+const SAVE = `mutation ($input: ExperimentInput!) { saveExperiment(input: $input) {
+  id status salt trafficFrom trafficTo segment { countries devices newUsers attributes { key value } }
+  variants { name allocation disabled config { modelVersion ranker sourceWeights { source weight } rules { marginBoost } } }
+  automation { minUsersPerVariant maxCtrDrop } } }`;
 const shopper = { [HEADERS.principalKind]: 'user', [HEADERS.principalUser]: '17850' };
 const PRODUCT_ENTITY = `{ _entities(representations: [{ __typename: "Product", id: "85123A" }]) {
   ... on Product { id experiments { id surfaces } } } }`;
@@ -107,6 +131,129 @@ describe('experiments subgraph', () => {
       payload: { query: '{ experiments { id } }' },
     });
     assert.ok(res.statusCode === 401 || res.statusCode === 403, `status ${res.statusCode}`);
+  });
+
+  test('an admin saves an experiment; the change is validated, audited and reversible', async () => {
+    const input = {
+      id: 'source-weights',
+      layer: 'weights',
+      status: 'RUNNING',
+      segment: { countries: ['de'], newUsers: false, attributes: [{ key: 'tier', value: 'gold' }] },
+      variants: [
+        { name: 'control', allocation: 50 },
+        {
+          name: 'buy-again-up',
+          allocation: 50,
+          config: {
+            modelVersion: '20111109-000000-aaaaaaaa',
+            ranker: true,
+            sourceWeights: [{ source: 'buy_again', weight: 1.5 }],
+            rules: { marginBoost: 0.2 },
+          },
+        },
+      ],
+      automation: { minUsersPerVariant: 200 },
+    };
+    assert.equal((await query(SAVE, service, { input })).errors?.[0]?.extensions?.code, 'FORBIDDEN');
+    const saved = await query(SAVE, admin, { input });
+    assert.equal(saved.errors, undefined, JSON.stringify(saved.errors));
+    assert.deepEqual(saved.data!.saveExperiment, {
+      id: 'source-weights',
+      status: 'RUNNING',
+      salt: 'source-weights',
+      trafficFrom: 0,
+      trafficTo: 100,
+      segment: {
+        countries: ['DE'],
+        devices: null,
+        newUsers: false,
+        attributes: [{ key: 'tier', value: 'gold' }],
+      },
+      variants: [
+        {
+          name: 'control',
+          allocation: 50,
+          disabled: false,
+          config: { modelVersion: null, ranker: null, sourceWeights: [], rules: null },
+        },
+        {
+          name: 'buy-again-up',
+          allocation: 50,
+          disabled: false,
+          config: {
+            modelVersion: '20111109-000000-aaaaaaaa',
+            ranker: true,
+            sourceWeights: [{ source: 'buy_again', weight: 1.5 }],
+            rules: { marginBoost: 0.2 },
+          },
+        },
+      ],
+      automation: { minUsersPerVariant: 200, maxCtrDrop: 0.05 },
+    });
+    // every problem of the resulting set, with a code
+    const bad = await query(SAVE, admin, {
+      input: {
+        ...input,
+        id: 'bad',
+        layer: 'ranking',
+        variants: [
+          {
+            name: 'a',
+            allocation: 70,
+            config: { modelVersion: 'nope', sourceWeights: [{ source: 'x', weight: 1 }] },
+          },
+        ],
+      },
+    });
+    assert.equal(bad.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    for (const problem of [
+      /sum to 100/,
+      /model version "nope"/,
+      /unknown source "x"/,
+      /overlap in layer ranking/,
+    ]) {
+      assert.match(bad.errors![0]!.message, problem);
+    }
+    const stop = await query(
+      'mutation { setExperimentStatus(id: "source-weights", status: STOPPED) { status } }',
+      admin,
+    );
+    assert.deepEqual(stop.data, { setExperimentStatus: { status: 'STOPPED' } });
+    const audit = await query(
+      '{ experimentAudit(experimentId: "source-weights") { id actor action automatic before { status } after { status } } }',
+      service,
+    );
+    const entries = audit.data!.experimentAudit as {
+      id: string;
+      actor: string;
+      action: string;
+      before: unknown;
+      after: unknown;
+    }[];
+    assert.deepEqual(
+      entries.map((e) => [e.actor, e.action, e.before, e.after]),
+      [
+        ['admin:ops-key', 'status', { status: 'RUNNING' }, { status: 'STOPPED' }],
+        ['admin:ops-key', 'save', null, { status: 'RUNNING' }],
+      ],
+    );
+    const reverted = await query(
+      `mutation { revertExperimentChange(auditId: "${entries[0]!.id}") { status } }`,
+      admin,
+    );
+    assert.deepEqual(reverted.data, { revertExperimentChange: { status: 'RUNNING' } });
+    // the undone change cannot be undone twice: the experiment moved on
+    const again = await query(
+      `mutation { revertExperimentChange(auditId: "${entries[0]!.id}") { status } }`,
+      admin,
+    );
+    assert.equal(again.errors?.[0]?.extensions?.code, 'CONFLICT');
+  });
+
+  test('results need the outcome counters on Redis and say so', async () => {
+    const body = await query('{ experimentResults(id: "cart-ranker") { control } }', service);
+    assert.equal(body.errors?.[0]?.extensions?.code, 'BACKEND_UNAVAILABLE');
+    assert.match(body.errors![0]!.message, /REDIS_URL/);
   });
 
   test('an unknown surface is a configuration error naming it', () => {

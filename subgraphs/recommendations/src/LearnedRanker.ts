@@ -111,6 +111,11 @@ export class LearnedRanker {
     return this.freshCache;
   }
 
+  /** Whether the model version saw this customer buy. */
+  knowsUser(userId: string): boolean {
+    return this.m.matrix.users.has(userId);
+  }
+
   /** Whether the model version has seen this product (a new one is ranked by its title instead). */
   knows(productId: string): boolean {
     return this.m.matrix.index.has(productId);

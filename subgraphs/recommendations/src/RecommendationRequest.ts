@@ -15,6 +15,8 @@ export interface RecommendationContext {
   query?: string;
   candidateProductIds: string[];
   sessionId?: string;
+  /** The shop's custom attributes of the shopper or page (experiment segments match them). */
+  attributes?: Record<string, string>;
 }
 
 export interface RecommendationRequest {
@@ -34,6 +36,7 @@ export interface RecommendationContextInput {
   query?: string | null;
   candidateProductIds?: string[] | null;
   sessionId?: string | null;
+  attributes?: { key: string; value: string }[] | null;
 }
 
 const MAX_CART = 100;
@@ -105,6 +108,25 @@ export function parseRecommendationRequest(
     if (!isValidId(c.sessionId))
       throw badInput('context.sessionId', 'must be 1..64 printable characters', c.sessionId);
     context.sessionId = c.sessionId;
+  }
+  if (c.attributes != null) {
+    if (c.attributes.length > 20)
+      throw badInput(
+        'context.attributes',
+        'may hold at most 20 attributes',
+        `${c.attributes.length} attributes`,
+      );
+    context.attributes = {};
+    for (const a of c.attributes) {
+      if (!/^[\w.-]{1,64}$/.test(a.key) || a.value.length > 200) {
+        throw badInput(
+          'context.attributes',
+          'keys must be 1..64 of [A-Za-z0-9_.-], values at most 200 characters',
+          a,
+        );
+      }
+      context.attributes[a.key] = a.value;
+    }
   }
   if (surface === 'SEARCH' && context.candidateProductIds.length === 0) {
     throw badInput(

@@ -17,6 +17,7 @@ import { LiveFacts, PREFERENCE_FIELDS, encodeSend, shopperFacts } from './rules/
 import { defaultRuleConfig, type RuleConfig } from './rules/RuleConfig';
 import { explore } from './rules/exploration';
 import { createMemoryFeatureStore } from '@recs/feature-store';
+import type { VariantConfig } from '@recs/experiments';
 
 export interface RecommenderOptions {
   bundle: ModelBundle;
@@ -104,7 +105,10 @@ export class Recommender {
    * the shopper's preferences (read in parallel with ranking, one batch each), so the list is filled to
    * `limit` whenever enough eligible products exist.
    */
-  async recommend(request: RecommendationRequest): Promise<RecommendationResult> {
+  async recommend(
+    request: RecommendationRequest,
+    variant: VariantConfig = {},
+  ): Promise<RecommendationResult> {
     let req = request;
     const shopper = this.shopperFacts(req);
     if (req.surface === 'CART' && req.context.cartProductIds.length === 0) {
@@ -112,7 +116,7 @@ export class Recommender {
       const cart = (await shopper).value.liveCart.slice(-20);
       if (cart.length > 0) req = { ...req, context: { ...req.context, cartProductIds: [...cart] } };
     }
-    const ranked = await this.candidates(req);
+    const ranked = reweigh(await this.candidates(req, variant.ranker !== false), variant.sourceWeights);
     const exclude = new Set(req.context.cartProductIds);
     if (req.context.productId) exclude.add(req.context.productId);
     const depth = this.depth(req);
@@ -133,7 +137,7 @@ export class Recommender {
         ? fill.map((i) => ({ ...i, score: floor - 2 + Math.min(1, i.score) }))
         : fill),
     ];
-    const rules = this.rules.surfaces[req.surface];
+    const rules = { ...this.rules.surfaces[req.surface], ...variant.rules };
     const pool = rules.explorationSlots > 0 && this.opts.learned ? this.opts.learned.freshProducts() : [];
     const [facts, shopperResult] = await Promise.all([
       this.productFacts([...all.map((i) => i.productId), ...pool]),
@@ -185,6 +189,11 @@ export class Recommender {
     });
   }
 
+  /** Whether the served model saw this shopper buy (a returning shopper, for experiment segments). */
+  knowsUser(userId: string): boolean {
+    return this.opts.learned?.knowsUser(userId) ?? false;
+  }
+
   /** The ranker's feature contributions for a served item's feature row ([] without a learned ranker). */
   contributions(ranked: RankedRow): FeatureContribution[] {
     return this.opts.learned?.contributions(ranked) ?? [];
@@ -196,8 +205,8 @@ export class Recommender {
   }
 
   /** The ranked candidates: learned path, else graph and popularity; SEARCH re-ranks its own results. */
-  private async candidates(req: RecommendationRequest): Promise<RecommendationResult> {
-    const learned = this.opts.learned;
+  private async candidates(req: RecommendationRequest, learnedOn: boolean): Promise<RecommendationResult> {
+    const learned = learnedOn ? this.opts.learned : undefined;
     const depth = this.depth(req);
     const cart =
       req.surface === 'PRODUCT' && req.context.productId
@@ -367,4 +376,22 @@ export class Recommender {
     const name = this.opts.bundle.catalogue.get(first)?.title ?? first;
     return seeds.length > 1 ? `${name} and ${seeds.length - 1} more of your items` : name;
   }
+}
+
+/**
+ * An experiment variant's source weights: each candidate's score times the largest weight among the
+ * sources that proposed it (1 when none is weighted), re-sorted. Scores below 0 keep their order.
+ */
+export function reweigh(
+  result: RecommendationResult,
+  weights: Readonly<Record<string, number>> | undefined,
+): RecommendationResult {
+  if (!weights || Object.keys(weights).length === 0) return result;
+  const items = result.items.map((item) => {
+    const ws = (item.sources ?? []).map((s) => weights[s]).filter((w): w is number => w !== undefined);
+    if (ws.length === 0) return item;
+    const w = Math.max(...ws);
+    return { ...item, score: item.score >= 0 ? item.score * w : item.score / Math.max(w, 1e-9) };
+  });
+  return { ...result, items: items.sort((a, b) => b.score - a.score) };
 }

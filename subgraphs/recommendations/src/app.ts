@@ -6,9 +6,12 @@ import type { Logger } from '@recs/core';
 import { subgraphSdl } from '@recs/schema';
 import { buildSubgraphApp } from '@recs/subgraph-kit';
 import { normaliseUserId } from '@recs/core';
+import type { ServingExperiments, ServingPlan } from './experiments/ServingExperiments';
 import {
   buildResolvers,
+  planKey,
   recommendationsCacheKey,
+  type RecommendationsDeps,
   userCacheReference,
   type Ctx,
   type HiddenFromRecommendations,
@@ -30,6 +33,22 @@ export interface RecommendationsAppOptions {
    * writes) drops a shopper's cached lists when their cart or purchases change. Absent in embedded mode.
    */
   events?: { log: EventLog; live: LiveTarget };
+  /** Experiments served in process; none when absent. */
+  experiments?: ServingExperiments;
+  /** Recommenders of other model versions that variants name (undefined while one is loading). */
+  models?: { get(version: string): Recommender | undefined };
+}
+
+const NO_PLAN: ServingPlan = { config: {}, assignments: [], key: 'control', segments: [] };
+
+/** The plan without its model version, and without logging the assignments that asked for it. */
+function withoutModel(plan: ServingPlan): ServingPlan {
+  const { modelVersion: _unavailable, ...config } = plan.config;
+  return {
+    ...plan,
+    config,
+    assignments: plan.assignments.map((a) => (a.config.modelVersion ? { ...a, logged: false } : a)),
+  };
 }
 
 /** Shopper events after which that shopper's cached lists are stale. */
@@ -50,11 +69,25 @@ export async function buildRecommendationsApp(opts: RecommendationsAppOptions): 
       userCacheReference(normaliseUserId(arg.userId)),
     ],
   };
+  const experiments = opts.experiments;
+  const serving: Pick<RecommendationsDeps, 'plan' | 'recommend' | 'logExposure'> = {
+    plan: (req) => experiments?.plan(req, !recommender.knowsUser(req.userId)) ?? NO_PLAN,
+    recommend: async (req, plan) => {
+      const version = plan.config.modelVersion;
+      if (version && version !== recommender.modelVersion) {
+        const other = opts.models?.get(version);
+        if (other) return { ...(await other.recommend(req, plan.config)), plan };
+        plan = withoutModel(plan);
+      }
+      return { ...(await recommender.recommend(req, plan.config)), plan };
+    },
+    logExposure: (plan, e) => experiments?.logExposure(plan, e),
+  };
   const app = await buildSubgraphApp<Record<string, never>>({
     name: 'recommendations',
     typeDefs: subgraphSdl('recommendations'),
     resolvers: buildResolvers({
-      recommend: (req) => recommender.recommend(req),
+      ...serving,
       boughtTogether: (productId, limit) => recommender.boughtTogether([productId], limit),
       similar: (productId, limit) => recommender.similar(productId, limit),
       hidden,
@@ -90,7 +123,13 @@ export async function buildRecommendationsApp(opts: RecommendationsAppOptions): 
                   }: {
                     self: { id: string };
                     arg: Parameters<typeof recommendationsCacheKey>[1];
-                  }) => recommendationsCacheKey(self.id, arg, recommender.modelVersion),
+                  }) =>
+                    recommendationsCacheKey(
+                      self.id,
+                      arg,
+                      recommender.modelVersion,
+                      planKey(serving, self.id, arg),
+                    ),
                   references: ({ self }: { self: { id: string } }) => [userCacheReference(self.id)],
                 },
               },
@@ -125,11 +164,11 @@ export async function buildRecommendationsApp(opts: RecommendationsAppOptions): 
           },
         })
       : undefined;
-  if (consumer) {
-    app.addHook('onReady', async () => {
-      await consumer.start();
-    });
-  }
+  app.addHook('onReady', async () => {
+    await experiments?.start();
+    await consumer?.start();
+  });
+  if (experiments) app.addHook('onClose', async () => experiments.stop());
   if (events) {
     app.addHook('onClose', async () => {
       // a read blocked on an unreachable Redis ends when the log closes

@@ -11,6 +11,10 @@ export interface RecommendationsConfig {
   factsBudgetMs: number;
   /** JSON business rules (see rules/RuleConfig.ts); the defaults when unset. */
   rulesFile?: string;
+  /** Experiments when there is no Redis (embedded mode); with Redis they come from the shared store. */
+  experimentsFile?: string;
+  /** How often the shared experiment set is checked for changes, ms. */
+  experimentsRefreshMs: number;
   registryDir: string;
   cacheTtlSeconds: number;
   logLevel: string;
@@ -28,6 +32,8 @@ export function readRecommendationsConfig(e: Env): RecommendationsConfig {
     learnedBudgetMs: env.int(e, 'RANKER_BUDGET_MS', 150, 1, 10_000),
     factsBudgetMs: env.int(e, 'FACTS_BUDGET_MS', 100, 1, 10_000),
     rulesFile: env.optStr(e, 'RULES_FILE'),
+    experimentsFile: env.optStr(e, 'EXPERIMENTS_FILE'),
+    experimentsRefreshMs: env.int(e, 'EXPERIMENTS_REFRESH_MS', 1000, 100, 600_000),
     registryDir: env.str(e, 'MODEL_REGISTRY_DIR', 'var/models'),
     cacheTtlSeconds: env.int(e, 'RECOMMENDATIONS_CACHE_TTL_SECONDS', 30, 0, 3600),
     logLevel: env.oneOf(e, 'LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error'], 'info'),

@@ -18,3 +18,9 @@ export {
 export { applyRules, ineligibility, type ProductFacts, type ShopperFacts } from './rules/applyRules';
 export { recommenderMetrics } from './metrics';
 export { CircuitBreaker, CircuitOpenError, type CircuitState } from './CircuitBreaker';
+export {
+  ServingExperiments,
+  type ServingPlan,
+  type ExperimentSource,
+} from './experiments/ServingExperiments';
+export { ModelVersions, type LoadedVersion } from './ModelVersions';

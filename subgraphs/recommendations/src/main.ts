@@ -1,6 +1,9 @@
 import { createLogger } from '@recs/core';
 import { MemoryCoPurchaseGraph, Neo4jCoPurchaseGraph, type CoPurchaseGraph } from '@recs/graph';
-import { loadPromotedBundle } from '@recs/pipeline';
+import { loadBundle, loadPromotedBundle, type ModelBundle } from '@recs/pipeline';
+import { OutcomeStore, createRedisExperimentStore, loadExperimentsFile } from '@recs/experiments';
+import { ServingExperiments } from './experiments/ServingExperiments';
+import { ModelVersions, type LoadedVersion } from './ModelVersions';
 import { createServingRedis, serveUntilSignal } from '@recs/subgraph-kit';
 import { buildRecommendationsApp } from './app';
 import { readRecommendationsConfig } from './config';
@@ -26,39 +29,36 @@ log.info(
   redis ? 'field cache on Redis' : 'REDIS_URL unset: embedded in-process cache',
 );
 
-const graph: CoPurchaseGraph = config.neo4j
-  ? new Neo4jCoPurchaseGraph({ ...config.neo4j, label: graphLabel(bundle.version) })
-  : new MemoryCoPurchaseGraph();
-log.info(
-  { graph: graph.kind },
-  config.neo4j ? 'co-purchase graph on Neo4j' : 'NEO4J_URI unset: embedded in-process graph',
-);
-const started = Date.now();
-const loaded = await syncGraph(graph, bundle);
-log.info(
-  { edges: loaded, ms: Date.now() - started },
-  loaded ? 'co-purchase graph loaded' : 'co-purchase graph already current',
-);
-
-const learnedStart = Date.now();
-const learned = await LearnedRanker.load(config.registryDir, bundle.version, bundle.catalogue);
-log.info(
-  { ms: Date.now() - learnedStart, learned: Boolean(learned) },
-  learned
-    ? 'learned CART and HOME ranker loaded'
-    : 'model version has no learned ranker (absent, or written in an older format: retrain): graph and popularity only',
-);
-
 const rules = loadRuleConfig(config.rulesFile);
 log.info({ rulesVersion: rules.version, promotions: rules.promotions.length }, 'business rules loaded');
 // Live product flags and shopper preferences: their own key prefix, never rewritten by the pipeline.
 const liveStore = redis
   ? createRedisFeatureStore({ client: redis, keyPrefix: LIVE_KEY_PREFIX })
   : createMemoryFeatureStore({ keyPrefix: LIVE_KEY_PREFIX });
-const recentOrders = new Map(bundle.popularity.global.map((p) => [p.productId, p.baskets]));
 const metrics = recommenderMetrics();
-const app = await buildRecommendationsApp({
-  recommender: new Recommender({
+
+/** Everything one model version serves with: its bundle, co-purchase graph, learned ranker and recommender. */
+async function loadVersion(version: string, loaded?: ModelBundle): Promise<LoadedVersion> {
+  const bundle = loaded ?? (await loadBundle(config.registryDir, version));
+  const graph: CoPurchaseGraph = config.neo4j
+    ? new Neo4jCoPurchaseGraph({ ...config.neo4j, label: graphLabel(version) })
+    : new MemoryCoPurchaseGraph();
+  const started = Date.now();
+  const edges = await syncGraph(graph, bundle);
+  log.info(
+    { modelVersion: version, graph: graph.kind, edges, ms: Date.now() - started },
+    edges ? 'co-purchase graph loaded' : 'co-purchase graph already current',
+  );
+  const learnedStart = Date.now();
+  const learned = await LearnedRanker.load(config.registryDir, version, bundle.catalogue);
+  log.info(
+    { modelVersion: version, ms: Date.now() - learnedStart, learned: Boolean(learned) },
+    learned
+      ? 'learned CART and HOME ranker loaded'
+      : 'model version has no learned ranker (absent, or written in an older format: retrain): graph and popularity only',
+  );
+  const recentOrders = new Map(bundle.popularity.global.map((p) => [p.productId, p.baskets]));
+  const recommender = new Recommender({
     bundle,
     graph,
     log,
@@ -71,7 +71,34 @@ const app = await buildRecommendationsApp({
     onSourceFailure: metrics.onSourceFailure,
     onRuleRemoved: metrics.onRuleRemoved,
     onCircuitChange: metrics.onCircuitChange,
-  }),
+  });
+  return {
+    recommender,
+    close: async () => {
+      await graph.close();
+      await learned?.close();
+    },
+  };
+}
+
+log.info(
+  { graph: config.neo4j ? 'neo4j' : 'memory' },
+  config.neo4j ? 'co-purchase graph on Neo4j' : 'NEO4J_URI unset: embedded in-process graph',
+);
+const primary = await loadVersion(bundle.version, bundle);
+const models = new ModelVersions(loadVersion, log);
+// Experiments: the shared store on Redis (polled), else the EXPERIMENTS_FILE set, fixed.
+const experiments = new ServingExperiments({
+  source: redis ? createRedisExperimentStore(redis) : await loadExperimentsFile(config.experimentsFile),
+  outcomes: redis ? new OutcomeStore(redis) : undefined,
+  log: log.child({ component: 'experiments' }),
+  refreshMs: config.experimentsRefreshMs,
+  onExposureError: metrics.onExposureError,
+});
+const app = await buildRecommendationsApp({
+  recommender: primary.recommender,
+  experiments,
+  models,
   metrics: metrics.registry,
   // with Redis: a consumer group of the event stream drops a shopper's cached lists when their cart changes
   events: config.redisUrl
@@ -93,8 +120,8 @@ await serveUntilSignal(app, {
   port: config.port,
   log,
   onClose: async () => {
-    await graph.close();
-    await learned?.close();
+    await primary.close();
+    await models.close();
     if (redis?.status === 'ready') await redis.quit();
     else redis?.disconnect();
   },

@@ -20,8 +20,14 @@ export function recommenderMetrics(registry = new Registry()) {
     labelNames: ['source'],
     registers: [registry],
   });
+  const exposureErrors = new Counter({
+    name: 'recs_exposure_log_failures_total',
+    help: 'Served lists of shoppers in a running experiment whose exposure could not be logged',
+    registers: [registry],
+  });
   return {
     registry,
+    onExposureError: () => exposureErrors.inc(),
     onCircuitChange: (source: string, state: string) =>
       circuitOpen.set({ source }, state === 'closed' ? 0 : 1),
     onSourceFailure: (source: string) => sourceFailures.inc({ source }),

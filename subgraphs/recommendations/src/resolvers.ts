@@ -13,16 +13,29 @@ import {
 } from '@recs/core';
 import type { SubgraphContext } from '@recs/subgraph-kit';
 import type { FeatureContribution, RecommendationResult, RecommendedItem } from './Recommendation';
+import type { ServingPlan } from './experiments/ServingExperiments';
 import type { RankedRow } from './LearnedRanker';
 import {
   parseRecommendationRequest,
   type RecommendationContextInput,
+  type RecommendationRequest,
   type Surface,
 } from './RecommendationRequest';
 
 /** What the resolvers need; the app injects it. */
 export interface RecommendationsDeps {
-  recommend(req: ReturnType<typeof parseRecommendationRequest>): Promise<RecommendationResult>;
+  /** The experiment assignments of a request and the variant configuration they serve. */
+  plan(req: RecommendationRequest): ServingPlan;
+  /** Serves a request under a plan; returns the plan actually served (a variant whose model is not loaded yet serves the control, unlogged). */
+  recommend(
+    req: RecommendationRequest,
+    plan: ServingPlan,
+  ): Promise<RecommendationResult & { plan: ServingPlan }>;
+  /** Logs the exposure of a served list (fire and forget). */
+  logExposure(
+    plan: ServingPlan,
+    e: { requestId: string; userId: string; itemCount: number; latencyMs: number },
+  ): void;
   /** Co-purchase neighbours of one product; throws when the graph is unavailable. */
   boughtTogether(productId: string, limit: number): Promise<RecommendedItem[]>;
   /** Substitutes of one product; undefined when the model version has no content model. */
@@ -65,7 +78,40 @@ interface RecommendationsArgs {
   limit?: number | null;
   context?: RecommendationContextInput | null;
 }
-type ServedList = RecommendationResult & { surface: Surface };
+type ServedList = RecommendationResult & { surface: Surface; userId: string; plan?: ServingPlan };
+
+/** Request ids handed out per GraphQL request: the first list gets the request's id, later ones a suffix. */
+const listIds = new WeakMap<object, Map<ServedList, string>>();
+
+/** The id a served list is attributed by: unique per list, even when one query asks for several. */
+function listRequestId(list: ServedList, ctx: Ctx): string {
+  let ids = listIds.get(ctx);
+  if (!ids) listIds.set(ctx, (ids = new Map()));
+  let id = ids.get(list);
+  if (!id) {
+    id = ids.size === 0 ? ctx.requestId : `${ctx.requestId}-${ids.size + 1}`;
+    ids.set(list, id);
+  }
+  return id;
+}
+
+/** Milliseconds since the subgraph received the request (Fastify's reply timer). */
+function elapsedMs(ctx: Ctx): number {
+  return (ctx as { reply?: { elapsedTime?: number } }).reply?.elapsedTime ?? 0;
+}
+
+/** One surface's list for one user under the request's experiment plan. */
+async function serve(deps: RecommendationsDeps, req: RecommendationRequest): Promise<ServedList> {
+  const { plan, ...result } = await deps.recommend(req, deps.plan(req));
+  const first = plan.assignments.find((a) => a.logged);
+  return {
+    ...result,
+    surface: req.surface,
+    userId: req.userId,
+    plan,
+    ...(first ? { experiment: first.experimentId, variant: first.variant } : {}),
+  };
+}
 
 /**
  * Resolves a user reference only for callers allowed to read that user's data. This is where access
@@ -81,17 +127,34 @@ export function authorisedUser(rawId: string, ctx: Ctx): UserRef {
   return { id };
 }
 
-/** Key of a cached recommendation list: everything the answer depends on, explicitly. */
+/**
+ * Key of a cached recommendation list: everything the answer depends on, explicitly: user, surface,
+ * limit, context hash, model version and the experiment plan (logged variants and the served config).
+ */
 export function recommendationsCacheKey(
   userId: string,
   args: RecommendationsArgs,
   modelVersion: string,
+  planKey = 'control',
 ): string {
   const context = createHash('sha256')
     .update(JSON.stringify(args.context ?? {}))
     .digest('base64url')
     .slice(0, 16);
-  return `recs:${modelVersion}:${userId}:${args.surface}:${args.limit ?? 10}:${context}`;
+  return `recs:${modelVersion}:${userId}:${args.surface}:${args.limit ?? 10}:${context}:${planKey}`;
+}
+
+/** The experiment part of a request's cache key; invalid arguments get a key of their own (the resolver then fails). */
+export function planKey(
+  deps: Pick<RecommendationsDeps, 'plan'>,
+  userId: string,
+  args: RecommendationsArgs,
+): string {
+  try {
+    return deps.plan(parseRecommendationRequest(userId, args.surface, args.limit, args.context)).key;
+  } catch {
+    return 'invalid';
+  }
 }
 
 /** Cache reference of everything cached for one user (invalidated when their preferences change). */
@@ -181,10 +244,10 @@ export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ct
         }
         const users = args.userIds.map((id) => authorisedUser(id, ctx));
         return Promise.all(
-          users.map(async ({ id }) => {
-            const req = parseRecommendationRequest(id, 'EMAIL', args.limit, {});
-            return { userId: id, list: { ...(await deps.recommend(req)), surface: 'EMAIL' as const } };
-          }),
+          users.map(async ({ id }) => ({
+            userId: id,
+            list: await serve(deps, parseRecommendationRequest(id, 'EMAIL', args.limit, {})),
+          })),
         );
       },
       product: (_: unknown, args: { id: string }) => {
@@ -198,10 +261,8 @@ export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ct
     User: {
       __resolveReference: (ref: UserRef, ctx: Ctx) => authorisedUser(ref.id, ctx),
       hiddenFromRecommendations: (user: UserRef) => deps.hidden(user.id),
-      recommendations: async (user: UserRef, args: RecommendationsArgs): Promise<ServedList> => {
-        const req = parseRecommendationRequest(user.id, args.surface, args.limit, args.context);
-        return { ...(await deps.recommend(req)), surface: args.surface };
-      },
+      recommendations: (user: UserRef, args: RecommendationsArgs): Promise<ServedList> =>
+        serve(deps, parseRecommendationRequest(user.id, args.surface, args.limit, args.context)),
     },
     Product: {
       __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
@@ -228,9 +289,19 @@ export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ct
     },
     RecommendationList: {
       // Resolved per request, outside the cached list, so each answer gets its own id for attribution.
-      requestId: (_list: ServedList, _args: unknown, ctx: Ctx) => ctx.requestId,
-      items: (list: ServedList) =>
-        list.items.map((item, i) => ({ ...item, position: i + 1, product: { id: item.productId } })),
+      requestId: (list: ServedList, _args: unknown, ctx: Ctx) => listRequestId(list, ctx),
+      // Resolved per request even when the list came from the cache: serving it is the exposure.
+      items: (list: ServedList, _args: unknown, ctx: Ctx) => {
+        if (list.plan) {
+          deps.logExposure(list.plan, {
+            requestId: listRequestId(list, ctx),
+            userId: list.userId,
+            itemCount: list.items.length,
+            latencyMs: elapsedMs(ctx),
+          });
+        }
+        return list.items.map((item, i) => ({ ...item, position: i + 1, product: { id: item.productId } }));
+      },
       rulesVersion: (list: ServedList) => list.rulesVersion ?? 'none',
     },
     RecommendationItem: {

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { validateExperiments, type Experiment } from '@recs/experiments';
+import type { Experiment } from './Experiment';
+import { validateExperiments } from './validateExperiments';
 
 /** Reads and validates an experiment set from a JSON file (an array of experiments); none when no file. */
-export async function loadExperiments(file: string | undefined): Promise<Experiment[]> {
+export async function loadExperimentsFile(file: string | undefined): Promise<Experiment[]> {
   if (!file) return [];
   let parsed: unknown;
   try {

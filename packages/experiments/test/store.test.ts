@@ -1,0 +1,236 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test, type TestContext } from 'node:test';
+import { Redis } from 'ioredis';
+import { testRedis } from '@recs/testkit/services';
+import {
+  OutcomeStore,
+  analyse,
+  applyDecision,
+  clickCounts,
+  createMemoryExperimentStore,
+  createRedisExperimentStore,
+  decide,
+  validateExperiments,
+  type Experiment,
+  type ExperimentStore,
+  type VariantCounts,
+} from '@recs/experiments';
+
+const experiment = (over: Partial<Experiment> = {}): Experiment => ({
+  id: 'ranker-test',
+  layer: 'ranking',
+  status: 'RUNNING',
+  salt: 's1',
+  traffic: { from: 0, to: 100 },
+  variants: [
+    { name: 'control', allocation: 50 },
+    { name: 'treatment', allocation: 50, config: { ranker: false } },
+  ],
+  ...over,
+});
+
+/** A random prefix on the shared test server, removed after the test. */
+async function isolated(t: TestContext): Promise<{ client: Redis; prefix: string }> {
+  const { url } = await testRedis();
+  const prefix = `exptest-${randomBytes(6).toString('hex')}`;
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  t.after(async () => {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length > 0) await client.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    await client.quit();
+  });
+  return { client, prefix };
+}
+
+const meta = { actor: 'admin:test', action: 'create', reason: 'test', automatic: false };
+
+for (const kind of ['memory', 'redis'] as const) {
+  const open = async (t: TestContext): Promise<ExperimentStore> => {
+    if (kind === 'memory') return createMemoryExperimentStore();
+    const { client, prefix } = await isolated(t);
+    return createRedisExperimentStore(client, prefix);
+  };
+
+  test(`${kind} experiment store: changes are validated, versioned and audited with before and after`, async (t) => {
+    const store = await open(t);
+    assert.equal(await store.version(), 0);
+    const created = await store.change('ranker-test', () => experiment(), meta, validateExperiments);
+    assert.equal(created.before, null);
+    assert.equal(created.after?.id, 'ranker-test');
+    assert.equal(await store.version(), 1);
+    // an invalid result is refused and changes nothing
+    await assert.rejects(
+      store.change(
+        'ranker-test',
+        (e) => ({ ...e!, variants: [{ name: 'control', allocation: 60 }] }),
+        meta,
+        validateExperiments,
+      ),
+      /sum to 100/,
+    );
+    // a second experiment overlapping in the layer is refused
+    await assert.rejects(
+      store.change('other', () => experiment({ id: 'other', salt: 's2' }), meta, validateExperiments),
+      /overlap in layer ranking/,
+    );
+    const stopped = await store.change(
+      'ranker-test',
+      (e) => ({ ...e!, status: 'STOPPED' }),
+      { ...meta, action: 'status' },
+      validateExperiments,
+    );
+    assert.equal(stopped.before?.status, 'RUNNING');
+    assert.equal(stopped.after?.status, 'STOPPED');
+    const { version, experiments } = await store.list();
+    assert.equal(version, 2);
+    assert.equal(experiments[0]!.status, 'STOPPED');
+    const audit = await store.audit({ experimentId: 'ranker-test' });
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ['status', 'create'],
+    );
+    assert.deepEqual(await store.auditEntry(stopped.id), stopped);
+    assert.equal(await store.auditEntry('0-0'), undefined);
+  });
+
+  test(`${kind} experiment store: concurrent writers both land, none is lost`, async (t) => {
+    const store = await open(t);
+    await Promise.all(
+      ['a', 'b', 'c', 'd'].map((id, i) =>
+        store.change(id, () => experiment({ id, layer: `l${i}`, salt: id }), meta, validateExperiments),
+      ),
+    );
+    const { version, experiments } = await store.list();
+    assert.equal(version, 4);
+    assert.deepEqual(
+      experiments.map((e) => e.id),
+      ['a', 'b', 'c', 'd'],
+    );
+    assert.equal((await store.audit()).length, 4);
+  });
+}
+
+test('outcomes on Redis: exposures and events attributed once per event id, by segment, and erasable', async (t) => {
+  const { client, prefix } = await isolated(t);
+  const outcomes = new OutcomeStore(client, { prefix });
+  const exp = experiment();
+  const serve = (requestId: string, userId: string, variant: string, items = 10) =>
+    outcomes.recordExposure({
+      requestId,
+      userId,
+      assignments: [{ experimentId: exp.id, variant }],
+      segments: ['all', 'country:DE'],
+      itemCount: items,
+      latencyMs: 12,
+    });
+  assert.equal(await serve('r1', 'u1', 'control'), true);
+  assert.equal(await serve('r1', 'u1', 'control'), false, 'one request id is one exposure');
+  await serve('r2', 'u1', 'control');
+  await serve('r3', 'u2', 'treatment', 0);
+  const ev = (eventId: string, type: string, userId: string, requestId: string, extra = {}) => ({
+    eventId,
+    type,
+    userId,
+    requestId,
+    timestamp: '2026-11-29T10:00:00.000Z',
+    ...extra,
+  });
+  assert.equal(await outcomes.recordOutcome(ev('e1', 'click', 'u1', 'r1')), 'attributed');
+  assert.equal(await outcomes.recordOutcome(ev('e1', 'click', 'u1', 'r1')), 'duplicate');
+  assert.equal(await outcomes.recordOutcome(ev('e2', 'click', 'u1', 'r2')), 'attributed');
+  assert.equal(await outcomes.recordOutcome(ev('e3', 'click', 'u2', 'r1')), 'foreign', "another user's list");
+  assert.equal(await outcomes.recordOutcome(ev('e4', 'click', 'u2', 'nope')), 'unattributed');
+  assert.equal(await outcomes.recordOutcome(ev('e5', 'view', 'u1', 'r1')), 'ignored');
+  const buy = (id: string, q: number, price: number) =>
+    outcomes.recordOutcome(ev(id, 'purchase', 'u1', 'r1', { quantity: q, price }));
+  await buy('p1', 2, 5);
+  await buy('p2', 1, 10);
+  const counts = await outcomes.counts(exp.id, ['control', 'treatment']);
+  assert.deepEqual([...counts.keys()], ['all', 'country:DE']);
+  const c = counts.get('all')!.get('control')!;
+  assert.equal(c.exposures, 2);
+  assert.equal(c.users, 1);
+  assert.equal(c.clicks, 2);
+  assert.equal(c.clickUsers, 1);
+  assert.equal(c.purchases, 2);
+  assert.equal(c.orders, 1, 'two lines at the same time are one order');
+  assert.equal(c.revenue, 20);
+  assert.equal(c.revenueSq, 400, 'the user total squared, not the sum of squared lines');
+  assert.equal(c.latency.get(25), 2);
+  const tr = counts.get('country:DE')!.get('treatment')!;
+  assert.equal(tr.empty, 1);
+  assert.equal(tr.users, 1);
+
+  const a = analyse(exp, counts.get('all')!);
+  assert.equal(a.variants[0]!.ctr, 1);
+  assert.equal(a.variants[0]!.revenuePerUser, 20);
+  assert.equal(a.variants[1]!.emptyListRate, 1);
+
+  // erasure: nothing with the user id remains, aggregates stay
+  assert.ok((await outcomes.eraseUser('u1')) > 0);
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    for (const key of keys) {
+      assert.ok(!key.includes('u1'), key);
+      const type = await client.type(key);
+      const dump =
+        type === 'hash'
+          ? JSON.stringify(await client.hgetall(key))
+          : type === 'set'
+            ? JSON.stringify(await client.smembers(key))
+            : type === 'string'
+              ? String(await client.get(key))
+              : '';
+      assert.ok(!/u1\b/.test(dump), `${key} still holds u1: ${dump}`);
+    }
+  } while (cursor !== '0');
+  assert.equal((await outcomes.counts(exp.id, ['control']))!.get('all')!.get('control')!.clicks, 2);
+});
+
+test('decide: holds until enough users, rolls back a broken guardrail, promotes a significant winner', () => {
+  const exp = experiment({ automation: { minUsersPerVariant: 1000 } });
+  const counts = (users: number, clickUsers: number, extra: Partial<VariantCounts> = {}) => ({
+    ...clickCounts(users, clickUsers),
+    ...extra,
+  });
+  const run = (a: ReturnType<typeof counts>, b: ReturnType<typeof counts>) =>
+    decide(
+      exp,
+      analyse(
+        exp,
+        new Map([
+          ['control', a],
+          ['treatment', b],
+        ]),
+      ),
+    );
+  assert.equal(run(counts(500, 50), counts(500, 90)).action, 'hold');
+  const win = run(counts(20_000, 2000), counts(20_000, 2400));
+  assert.equal(win.action, 'promote');
+  assert.match(win.reason, /CTR 10.0% -> 12.0%/);
+  const promoted = applyDecision(exp, win);
+  assert.equal(promoted.status, 'PROMOTED');
+  assert.equal(promoted.winner, 'treatment');
+  const loss = run(counts(20_000, 2000), counts(20_000, 1700));
+  assert.equal(loss.action, 'rollback');
+  assert.match(loss.reason, /CTR -15.0%/);
+  const rolled = applyDecision(exp, loss);
+  assert.equal(rolled.variants[1]!.disabled, true);
+  assert.equal(rolled.status, 'STOPPED', 'no treatment left');
+  const empty = run(counts(2000, 200), counts(2000, 200, { empty: 400 }));
+  assert.equal(empty.action, 'rollback');
+  assert.match(empty.reason, /empty-list rate 20.0%/);
+  const slow = run(counts(2000, 200), counts(2000, 200, { latency: new Map([[500, 2000]]) }));
+  assert.match(slow.reason, /p95 latency 500 ms/);
+  // a broken split holds every decision
+  const srm = run(counts(20_000, 2000), counts(15_000, 2400));
+  assert.equal(srm.action, 'hold');
+  assert.match(srm.reason, /sample-ratio mismatch/);
+});
