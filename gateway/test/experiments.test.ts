@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { assign, type Experiment } from '@recs/experiments';
 import { simulateShoppers, startStack, testRedis, type Stack } from '@recs/testkit';
+import { replayExperiment } from '@recs/subgraph-recommendations';
 
 let stack: Stack;
 let admin: Record<string, string>;
@@ -27,7 +28,7 @@ const LIST = `query ($id: ID!) { user(id: $id) { recommendations(surface: HOME, 
 const RESULTS = `query ($id: ID!, $segment: String) { experimentResults(id: $id, segment: $segment) {
   segments control sampleRatioMismatch
   variants { name disabled users exposures clicks clickUsers purchases orders buyers revenue ctr conversion
-    revenuePerUser emptyListRate latencyP95Ms comparisons { metric diff sequentialPValue significant } }
+    revenuePerUser emptyListRate latencyP95Ms comparisons { metric diff sequentialPValue significant cuped { diff pValue varianceReduction } } }
   decision { action variant reason } } }`;
 const AUTOMATE = `mutation { runExperimentAutomation { experimentId action variant reason auditId } }`;
 
@@ -58,7 +59,13 @@ type Results = {
     revenuePerUser: number;
     emptyListRate: number;
     latencyP95Ms: number | null;
-    comparisons: { metric: string; diff: number; sequentialPValue: number; significant: boolean }[];
+    comparisons: {
+      metric: string;
+      diff: number;
+      sequentialPValue: number;
+      significant: boolean;
+      cuped: { diff: number; pValue: number; varianceReduction: number } | null;
+    }[];
   }[];
   decision: { action: string; variant: string | null; reason: string };
 };
@@ -183,8 +190,27 @@ describe('experiments in the serving path', () => {
     assert.equal(mine.revenue, 7);
     assert.ok(mine.latencyP95Ms !== null && mine.latencyP95Ms > 0);
     assert.ok(r.segments.includes('all') && r.segments.includes('user:returning'), r.segments.join());
+    // the shoppers are customers of the training data: CUPED adjusts on their earlier purchases
+    const treatment = r.variants.find((v) => v.name === 'treatment')!;
+    const ctr = treatment.comparisons.find((c) => c.metric === 'ctr')!;
+    assert.ok(ctr.cuped, JSON.stringify(treatment.comparisons));
     assert.equal(r.decision.action, 'hold');
     assert.match(r.decision.reason, /waiting for 100 users per variant/);
+    // offline replay over the logged lists: every list the experiment served, with its click
+    const replay = await replayExperiment({
+      experiment: stored,
+      outcomes: stack.outcomes!,
+      recommender: stack.recommender,
+      candidate: { sourceWeights: { popularity: 1.5 } },
+    });
+    assert.equal(replay.lists, users.length + 2);
+    assert.equal(
+      Object.values(replay.observed).reduce((s, o) => s + o.clicks, 0),
+      1,
+      'the one attributed click, on the product clicked',
+    );
+    assert.ok(replay.coverage > 0 && replay.coverage <= 1);
+    assert.ok(replay.estimate.effectiveSampleSize > 0);
     await ok(
       { query: 'mutation { setExperimentStatus(id: "no-ranker", status: STOPPED) { status } }' },
       admin,

@@ -38,6 +38,7 @@ export {
   type OutcomeResult,
   type VariantCounts,
   type OutcomeStoreOptions,
+  type LoggedList,
 } from './outcomes/OutcomeStore';
 export {
   analyse,
@@ -86,3 +87,4 @@ export { cupedAdjust, type CupedOptions, type CupedResult } from './stats/cupedA
 export { ipsEstimate, type LoggedDecision, type IpsResult } from './stats/ipsEstimate';
 export { loadExperimentsFile } from './loadExperimentsFile';
 export { monitoredRun, clickCounts, type MonitoredRun, type MonitoredRunOptions } from './analysis/simulate';
+export { replayEstimate, type ReplayRequest, type ReplayEstimate } from './analysis/replay';

@@ -234,3 +234,135 @@ test('decide: holds until enough users, rolls back a broken guardrail, promotes 
   assert.equal(srm.action, 'hold');
   assert.match(srm.reason, /sample-ratio mismatch/);
 });
+
+test('CUPED from per-arm sums equals CUPED on the per-user values, and cuts the variance', async () => {
+  const { cupedAdjust, welchTTest, summarize } = await import('@recs/experiments');
+  const { seededRandom } = await import('./stats-helpers');
+  const random = seededRandom(5);
+  const arms = [0, 0.3].map((effect) => {
+    const x: number[] = [];
+    const y: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const xi = Math.floor(random() * 10);
+      x.push(xi);
+      y.push(2 * xi + effect + 3 * random());
+    }
+    return { x, y };
+  });
+  const sums = (arm: { x: number[]; y: number[] }): VariantCounts => ({
+    ...clickCounts(arm.x.length, 0),
+    revenue: arm.y.reduce((s, v) => s + v, 0),
+    revenueSq: arm.y.reduce((s, v) => s + v * v, 0),
+    sumX: arm.x.reduce((s, v) => s + v, 0),
+    sumX2: arm.x.reduce((s, v) => s + v * v, 0),
+    sumXRevenue: arm.x.reduce((s, v, i) => s + v * arm.y[i]!, 0),
+  });
+  const exp = experiment();
+  const a = analyse(
+    exp,
+    new Map([
+      ['control', sums(arms[0]!)],
+      ['treatment', sums(arms[1]!)],
+    ]),
+  );
+  const got = a.variants[1]!.comparisons.find((c) => c.metric === 'revenuePerUser')!.cuped!;
+  // reference on the per-user values: θ from the within-arm (co)variances pooled over both arms (so the
+  // treatment effect does not leak into θ), each arm adjusted around the pooled mean of x, then Welch
+  let sxy = 0;
+  let sxx = 0;
+  for (const { x, y } of arms) {
+    const mx = x.reduce((s, v) => s + v, 0) / x.length;
+    const my = y.reduce((s, v) => s + v, 0) / y.length;
+    x.forEach((xi, i) => {
+      sxy += (xi - mx) * (y[i]! - my);
+      sxx += (xi - mx) ** 2;
+    });
+  }
+  const pooled = cupedAdjust([...arms[0]!.y, ...arms[1]!.y], [...arms[0]!.x, ...arms[1]!.x], {
+    theta: sxy / sxx,
+  });
+  const adjusted = [pooled.adjusted.slice(0, 2000), pooled.adjusted.slice(2000)];
+  const ref = welchTTest(summarize(adjusted[0]!), summarize(adjusted[1]!));
+  assert.ok(Math.abs(got.diff - ref.diff) < 1e-9, `${got.diff} vs ${ref.diff}`);
+  assert.ok(Math.abs(got.pValue - ref.pValue) < 1e-6, `${got.pValue} vs ${ref.pValue}`);
+  assert.ok(got.varianceReduction > 0.8, `variance reduction ${got.varianceReduction}`);
+});
+
+test('outcomes on Redis keep the CUPED sums of the covariate', async (t) => {
+  const { client, prefix } = await isolated(t);
+  const outcomes = new OutcomeStore(client, { prefix });
+  const exp = experiment();
+  const at = '2026-11-29T10:00:00.000Z';
+  for (const [user, x] of [
+    ['a', 3],
+    ['b', 0],
+    ['c', 5],
+  ] as const) {
+    await outcomes.recordExposure({
+      requestId: `r-${user}`,
+      userId: user,
+      assignments: [{ experimentId: exp.id, variant: 'control' }],
+      segments: ['all'],
+      itemCount: 10,
+      latencyMs: 5,
+      covariate: x,
+    });
+  }
+  await outcomes.recordOutcome({
+    eventId: 'c1',
+    type: 'click',
+    userId: 'a',
+    requestId: 'r-a',
+    timestamp: at,
+  });
+  await outcomes.recordOutcome({
+    eventId: 'p1',
+    type: 'purchase',
+    userId: 'c',
+    requestId: 'r-c',
+    quantity: 2,
+    price: 4,
+    timestamp: at,
+  });
+  const c = (await outcomes.counts(exp.id, ['control'])).get('all')!.get('control')!;
+  assert.deepEqual([c.sumX, c.sumX2, c.sumXClick, c.sumXBuyer, c.sumXRevenue], [8, 34, 3, 5, 40]);
+});
+
+test('the replay log keeps each served list with its request, products and clicked products', async (t) => {
+  const { client, prefix } = await isolated(t);
+  const outcomes = new OutcomeStore(client, { prefix });
+  const exp = experiment();
+  for (const [rid, user, variant] of [
+    ['q1', 'u1', 'control'],
+    ['q2', 'u2', 'treatment'],
+  ] as const) {
+    await outcomes.recordExposure({
+      requestId: rid,
+      userId: user,
+      assignments: [{ experimentId: exp.id, variant }],
+      segments: ['all'],
+      itemCount: 2,
+      latencyMs: 5,
+      items: ['A', 'B'],
+      request: JSON.stringify({ surface: 'HOME', limit: 2, context: {} }),
+    });
+  }
+  await outcomes.recordOutcome({
+    eventId: 'k1',
+    type: 'click',
+    userId: 'u2',
+    requestId: 'q2',
+    productId: 'B',
+    timestamp: '2026-11-29T10:00:00.000Z',
+  });
+  const logs = await outcomes.loggedLists(exp.id);
+  assert.deepEqual(
+    logs.map((l) => [l.requestId, l.userId, l.variant, l.items, [...l.clicked]]),
+    [
+      ['q2', 'u2', 'treatment', ['A', 'B'], ['B']],
+      ['q1', 'u1', 'control', ['A', 'B'], []],
+    ],
+  );
+  assert.deepEqual(JSON.parse(logs[0]!.request), { surface: 'HOME', limit: 2, context: {} });
+  assert.deepEqual(await outcomes.loggedLists('another'), []);
+});

@@ -65,6 +65,8 @@ export interface Stack {
   modelVersion: string;
   /** The live store of product flags (stock, margin, ...) and shopper preferences the rules read. */
   liveStore: FeatureStore;
+  /** The recommender the recommendations subgraph serves with. */
+  recommender: Recommender;
   /** The experiment set both subgraphs share. */
   experimentStore: ExperimentStore;
   /** Exposure and outcome counters (with Redis only). */
@@ -144,20 +146,21 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     log,
   });
   await experimentsService.importMissing(opts.experiments ?? []);
+  const recommender = new Recommender({
+    bundle,
+    graph,
+    log,
+    learned,
+    facts: new LiveFacts(bundle.catalogue, liveStore, (id) => recent.get(id)),
+    rules: opts.rules,
+    graphBudgetMs: opts.graphBudgetMs,
+    onSourceFailure: metrics.onSourceFailure,
+    onRuleRemoved: metrics.onRuleRemoved,
+    onCircuitChange: metrics.onCircuitChange,
+  });
   const apps = await Promise.all([
     buildRecommendationsApp({
-      recommender: new Recommender({
-        bundle,
-        graph,
-        log,
-        learned,
-        facts: new LiveFacts(bundle.catalogue, liveStore, (id) => recent.get(id)),
-        rules: opts.rules,
-        graphBudgetMs: opts.graphBudgetMs,
-        onSourceFailure: metrics.onSourceFailure,
-        onRuleRemoved: metrics.onRuleRemoved,
-        onCircuitChange: metrics.onCircuitChange,
-      }),
+      recommender,
       metrics: metrics.registry,
       experiments: new ServingExperiments({ source: experimentStore, outcomes, log, refreshMs: 100 }),
       // the cache-invalidating consumer group, on its own connection to the stack's stream
@@ -229,6 +232,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     registryDir,
     modelVersion: bundle.version,
     liveStore,
+    recommender,
     experimentStore,
     outcomes,
     userToken: (userId, ttl) => signUserToken(jwtSecret, userId, ttl),

@@ -271,6 +271,8 @@ export function buildResolvers(service: ExperimentsService): GraphQLResolverMap<
       lift: (m: MetricComparison) => finite(m.lift),
       ciLower: (m: MetricComparison) => m.ci.lower,
       ciUpper: (m: MetricComparison) => m.ci.upper,
+      cuped: (m: MetricComparison) =>
+        m.cuped ? { ...m.cuped, ciLower: m.cuped.ci.lower, ciUpper: m.cuped.ci.upper } : null,
     },
     Product: {
       __resolveReference: (ref: { id: string }) => ({ id: ref.id }),

@@ -116,6 +116,11 @@ export class LearnedRanker {
     return this.m.matrix.users.has(userId);
   }
 
+  /** Purchase lines of the customer before the model's cut-off (0 for a new one). */
+  purchaseLines(userId: string): number {
+    return this.m.matrix.users.get(userId)?.lines.length ?? 0;
+  }
+
   /** Whether the model version has seen this product (a new one is ranked by its title instead). */
   knows(productId: string): boolean {
     return this.m.matrix.index.has(productId);

@@ -194,6 +194,11 @@ export class Recommender {
     return this.opts.learned?.knowsUser(userId) ?? false;
   }
 
+  /** The shopper's purchase lines before the model's cut-off: the pre-experiment covariate of CUPED. */
+  preExperimentPurchases(userId: string): number {
+    return this.opts.learned?.purchaseLines(userId) ?? 0;
+  }
+
   /** The ranker's feature contributions for a served item's feature row ([] without a learned ranker). */
   contributions(ranked: RankedRow): FeatureContribution[] {
     return this.opts.learned?.contributions(ranked) ?? [];

@@ -81,7 +81,8 @@ export async function buildRecommendationsApp(opts: RecommendationsAppOptions): 
       }
       return { ...(await recommender.recommend(req, plan.config)), plan };
     },
-    logExposure: (plan, e) => experiments?.logExposure(plan, e),
+    logExposure: (plan, e) =>
+      experiments?.logExposure(plan, { ...e, covariate: recommender.preExperimentPurchases(e.userId) }),
   };
   const app = await buildSubgraphApp<Record<string, never>>({
     name: 'recommendations',

@@ -10,27 +10,15 @@
 import { createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { createLogger, isValidId, normaliseUserId, progressBar } from '@recs/core';
+import { isValidId, normaliseUserId, progressBar } from '@recs/core';
 import { createMemoryFeatureStore, createRedisFeatureStore } from '@recs/feature-store';
-import { MemoryCoPurchaseGraph } from '@recs/graph';
-import { ModelRegistry, RegistryError, loadPromotedBundle } from '@recs/pipeline';
-import { LearnedRanker } from './LearnedRanker';
+import { ModelRegistry } from '@recs/pipeline';
+import { CliError, batchRecommender, runCli } from './batchCli';
 import { parseRecommendationRequest } from './RecommendationRequest';
-import { Recommender } from './Recommender';
-import { LIVE_KEY_PREFIX, LiveFacts } from './rules/LiveFacts';
-import { loadRuleConfig } from './rules/RuleConfig';
+import { LIVE_KEY_PREFIX } from './rules/LiveFacts';
 
 const USAGE =
   'usage: email (--users FILE | --all) [--limit 10] [--out FILE.jsonl] [--record] [--registry DIR]';
-
-class CliError extends Error {
-  constructor(
-    message: string,
-    readonly code: number,
-  ) {
-    super(message);
-  }
-}
 
 function readUsers(file: string): string[] {
   let text: string;
@@ -82,32 +70,11 @@ async function main(argv: string[]): Promise<void> {
     );
   }
 
-  let bundle;
-  let learned;
-  try {
-    bundle = await loadPromotedBundle(values.registry!);
-    learned = await LearnedRanker.load(values.registry!, bundle.version, bundle.catalogue);
-  } catch (err) {
-    if (err instanceof RegistryError)
-      throw new CliError(`model registry ${values.registry}: ${err.message}`, 5);
-    throw err;
-  }
-  const users = values.users ? readUsers(values.users) : await allCustomers(values.registry!, bundle.version);
   const store = redisUrl
     ? createRedisFeatureStore({ url: redisUrl, keyPrefix: LIVE_KEY_PREFIX })
     : createMemoryFeatureStore({ keyPrefix: LIVE_KEY_PREFIX });
-  const recent = new Map(bundle.popularity.global.map((p) => [p.productId, p.baskets]));
-  const recommender = new Recommender({
-    bundle,
-    graph: new MemoryCoPurchaseGraph(),
-    log: createLogger('email', 'warn'),
-    learned,
-    // a batch job: no per-request budget beyond a generous one
-    learnedBudgetMs: 5_000,
-    factsBudgetMs: 2_000,
-    facts: new LiveFacts(bundle.catalogue, store, (id) => recent.get(id)),
-    rules: loadRuleConfig(process.env.RULES_FILE),
-  });
+  const { recommender, bundle, close } = await batchRecommender('email', values.registry!, store);
+  const users = values.users ? readUsers(values.users) : await allCustomers(values.registry!, bundle.version);
   const out = values.out ? createWriteStream(values.out) : process.stdout;
   const progress = progressBar('email', users.length);
   let written = 0;
@@ -144,8 +111,7 @@ async function main(argv: string[]): Promise<void> {
       out.end();
       await once(out, 'finish');
     }
-    await store.close();
-    await learned?.close();
+    await close();
   }
   process.stderr.write(
     `email: ${written} lists of up to ${limit} products${values.record ? ', recorded as sent' : ''}` +
@@ -159,14 +125,4 @@ async function allCustomers(registry: string, version: string): Promise<string[]
   return Object.keys(users);
 }
 
-main(process.argv.slice(2)).then(
-  () => process.exit(0),
-  (err: unknown) => {
-    if (err instanceof CliError) {
-      process.stderr.write(`email: ${err.message}\n`);
-      process.exit(err.code);
-    }
-    process.stderr.write(`email: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+runCli('email', () => main(process.argv.slice(2)));

@@ -24,3 +24,4 @@ export {
   type ExperimentSource,
 } from './experiments/ServingExperiments';
 export { ModelVersions, type LoadedVersion } from './ModelVersions';
+export { replayExperiment, type ReplayReport } from './experiments/replay';

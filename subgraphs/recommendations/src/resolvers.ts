@@ -34,7 +34,14 @@ export interface RecommendationsDeps {
   /** Logs the exposure of a served list (fire and forget). */
   logExposure(
     plan: ServingPlan,
-    e: { requestId: string; userId: string; itemCount: number; latencyMs: number },
+    e: {
+      requestId: string;
+      userId: string;
+      itemCount: number;
+      latencyMs: number;
+      items: string[];
+      request?: string;
+    },
   ): void;
   /** Co-purchase neighbours of one product; throws when the graph is unavailable. */
   boughtTogether(productId: string, limit: number): Promise<RecommendedItem[]>;
@@ -78,7 +85,13 @@ interface RecommendationsArgs {
   limit?: number | null;
   context?: RecommendationContextInput | null;
 }
-type ServedList = RecommendationResult & { surface: Surface; userId: string; plan?: ServingPlan };
+type ServedList = RecommendationResult & {
+  surface: Surface;
+  userId: string;
+  plan?: ServingPlan;
+  /** The validated request, JSON, kept with the exposure for offline replay. */
+  request?: string;
+};
 
 /** Request ids handed out per GraphQL request: the first list gets the request's id, later ones a suffix. */
 const listIds = new WeakMap<object, Map<ServedList, string>>();
@@ -109,6 +122,7 @@ async function serve(deps: RecommendationsDeps, req: RecommendationRequest): Pro
     surface: req.surface,
     userId: req.userId,
     plan,
+    request: JSON.stringify({ surface: req.surface, limit: req.limit, context: req.context }),
     ...(first ? { experiment: first.experimentId, variant: first.variant } : {}),
   };
 }
@@ -298,6 +312,8 @@ export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ct
             userId: list.userId,
             itemCount: list.items.length,
             latencyMs: elapsedMs(ctx),
+            items: list.items.map((i) => i.productId),
+            request: list.request,
           });
         }
         return list.items.map((item, i) => ({ ...item, position: i + 1, product: { id: item.productId } }));

@@ -25,6 +25,11 @@ export interface MetricComparison {
   sequentialPValue: number;
   /** sequentialPValue < alpha: what the automation acts on. */
   significant: boolean;
+  /**
+   * The same difference after CUPED on the pre-experiment covariate (θ pooled over both arms), tested
+   * with Welch's t; absent when no exposure carried a covariate.
+   */
+  cuped?: { diff: number; pValue: number; ci: Interval; varianceReduction: number };
 }
 
 export interface VariantAnalysis {
@@ -80,6 +85,11 @@ export function emptyCounts(): VariantCounts {
     buyers: 0,
     revenue: 0,
     revenueSq: 0,
+    sumX: 0,
+    sumX2: 0,
+    sumXClick: 0,
+    sumXBuyer: 0,
+    sumXRevenue: 0,
     latency: new Map(),
   };
 }
@@ -146,11 +156,85 @@ function compare(
 ): MetricComparison[] {
   if (a.users < 2 || b.users < 2) return [];
   const tauRate = opts.tauRate ?? 0.02;
+  const withCuped = (m: MetricComparison, y: (k: VariantCounts) => Moments): MetricComparison => {
+    const cuped = cupedCompare(a, b, y, alpha);
+    return cuped ? { ...m, cuped } : m;
+  };
   return [
-    proportion('ctr', a.clickUsers, a.users, b.clickUsers, b.users, alpha, tauRate),
-    proportion('conversion', a.buyers, a.users, b.buyers, b.users, alpha, tauRate),
-    revenue(a, b, alpha, opts.tauRevenueRelative ?? 0.1),
+    withCuped(proportion('ctr', a.clickUsers, a.users, b.clickUsers, b.users, alpha, tauRate), (k) => ({
+      sy: k.clickUsers,
+      syy: k.clickUsers,
+      sxy: k.sumXClick,
+    })),
+    withCuped(proportion('conversion', a.buyers, a.users, b.buyers, b.users, alpha, tauRate), (k) => ({
+      sy: k.buyers,
+      syy: k.buyers,
+      sxy: k.sumXBuyer,
+    })),
+    withCuped(revenue(a, b, alpha, opts.tauRevenueRelative ?? 0.1), (k) => ({
+      sy: k.revenue,
+      syy: k.revenueSq,
+      sxy: k.sumXRevenue,
+    })),
   ];
+}
+
+/** Per-user sums of a metric y: Σy, Σy², Σ x·y (x the covariate). */
+interface Moments {
+  sy: number;
+  syy: number;
+  sxy: number;
+}
+
+/**
+ * CUPED from per-arm sums (see `cupedAdjust` for the method): θ = Σ arms Sxy / Σ arms Sxx with the
+ * centred sums, each arm's mean adjusted by θ (x̄_arm - x̄_pooled) and its variance
+ * Var(y) - 2θ Cov(x, y) + θ² Var(x); then Welch's t on the adjusted arms.
+ */
+function cupedCompare(
+  a: VariantCounts,
+  b: VariantCounts,
+  y: (k: VariantCounts) => Moments,
+  alpha: number,
+): MetricComparison['cuped'] {
+  if (a.sumX2 === 0 && b.sumX2 === 0) return undefined;
+  const arm = (k: VariantCounts) => {
+    const m = y(k);
+    const n = k.users;
+    const mx = k.sumX / n;
+    const my = m.sy / n;
+    return {
+      n,
+      mx,
+      my,
+      vx: Math.max(0, (k.sumX2 - n * mx * mx) / (n - 1)),
+      vy: Math.max(0, (m.syy - n * my * my) / (n - 1)),
+      cxy: (m.sxy - n * mx * my) / (n - 1),
+    };
+  };
+  const A = arm(a);
+  const B = arm(b);
+  const sxx = (A.n - 1) * A.vx + (B.n - 1) * B.vx;
+  if (!(sxx > 0)) return undefined;
+  const theta = ((A.n - 1) * A.cxy + (B.n - 1) * B.cxy) / sxx;
+  const mxAll = (A.mx * A.n + B.mx * B.n) / (A.n + B.n);
+  const adjusted = (s: typeof A) => ({
+    n: s.n,
+    mean: s.my - theta * (s.mx - mxAll),
+    variance: Math.max(0, s.vy - 2 * theta * s.cxy + theta * theta * s.vx),
+  });
+  const sa = adjusted(A);
+  const sb = adjusted(B);
+  if (!(sa.variance > 0 || sb.variance > 0)) return undefined;
+  const t = welchTTest(sa, sb, { alpha });
+  const before = A.vy / A.n + B.vy / B.n;
+  const after = sa.variance / sa.n + sb.variance / sb.n;
+  return {
+    diff: sb.mean - sa.mean,
+    pValue: t.pValue,
+    ci: t.ci,
+    varianceReduction: before > 0 ? 1 - after / before : 0,
+  };
 }
 
 function sequential(diff: number, varianceOfDiff: number, n: number, tau2: number, alpha: number): number {

@@ -13,17 +13,38 @@ export interface Exposure {
   itemCount: number;
   /** Serving time of the list in the subgraph, ms. */
   latencyMs: number;
+  /** The products served, in order (kept with the request for offline replay). */
+  items?: readonly string[];
+  /** The request as served (surface, limit, context), JSON, for offline replay. */
+  request?: string;
+  /**
+   * The shopper's pre-experiment value of a covariate (e.g. purchases before the model's cut-off) for
+   * CUPED; kept from the shopper's first exposure in each variant. 0 when unknown.
+   */
+  covariate?: number;
 }
 
 /** What a shopper did with a list: the fields of a validated event that attribution needs. */
 export interface Outcome {
   eventId: string;
   type: string;
+  productId?: string;
   userId?: string;
   requestId?: string;
   quantity?: number;
   price?: number;
   timestamp: string;
+}
+
+/** One served list of the replay log. */
+export interface LoggedList {
+  requestId: string;
+  userId: string;
+  variant: string;
+  /** The request as served, JSON (surface, limit, context). */
+  request: string;
+  items: string[];
+  clicked: Set<string>;
 }
 
 export type OutcomeResult = 'attributed' | 'duplicate' | 'unattributed' | 'foreign' | 'ignored';
@@ -49,6 +70,12 @@ export interface VariantCounts {
   revenue: number;
   /** Σ over users of (the user's attributed revenue)², for the revenue-per-user variance. */
   revenueSq: number;
+  /** CUPED sums over users of the pre-experiment covariate x: Σx, Σx², Σx over clicking users, Σx over buyers, Σ x·revenue. */
+  sumX: number;
+  sumX2: number;
+  sumXClick: number;
+  sumXBuyer: number;
+  sumXRevenue: number;
   /** Exposures per serving-latency bucket: upper bound in ms -> count. */
   latency: Map<number, number>;
 }
@@ -88,12 +115,14 @@ export function outcomeKeys(prefix: string = EXPERIMENTS_PREFIX) {
 const EXPOSE = redisScript(`
 local p = ARGV[8]
 local rid, user, ttl, items, lat = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+local x = tonumber(ARGV[9])
 local req = p .. 'req:' .. rid
 if redis.call('EXISTS', req) == 1 then return 0 end
 local asg = cjson.decode(ARGV[6])
 local segs = cjson.decode(ARGV[7])
-redis.call('HSET', req, 'u', user, 'a', ARGV[6], 's', ARGV[7])
+redis.call('HSET', req, 'u', user, 'a', ARGV[6], 's', ARGV[7], 'i', ARGV[10], 'q', ARGV[11])
 redis.call('EXPIRE', req, ttl)
+redis.call('XADD', p .. 'served', 'MAXLEN', '~', ARGV[12], '*', 'r', rid)
 local idx = p .. 'byuser:' .. user
 redis.call('SADD', idx, req)
 for _, a in ipairs(asg) do
@@ -105,7 +134,14 @@ for _, a in ipairs(asg) do
     redis.call('HINCRBY', agg, 'exposures', 1)
     if items == 0 then redis.call('HINCRBY', agg, 'empty', 1) end
     redis.call('HINCRBY', agg, 'lat:' .. lat, 1)
-    if redis.call('HSETNX', users, user .. '\\31e', 1) == 1 then redis.call('HINCRBY', agg, 'users', 1) end
+    if redis.call('HSETNX', users, user .. '\\31e', 1) == 1 then
+      redis.call('HINCRBY', agg, 'users', 1)
+      if x ~= 0 then
+        redis.call('HSET', users, user .. '\\31x', ARGV[9])
+        redis.call('HINCRBYFLOAT', agg, 'sumX', ARGV[9])
+        redis.call('HINCRBYFLOAT', agg, 'sumX2', string.format('%.17g', x * x))
+      end
+    end
     redis.call('SADD', idx, users)
   end
 end
@@ -125,11 +161,16 @@ for _, a in ipairs(cjson.decode(rec[2])) do
     local base = a[1] .. ':' .. a[2] .. ':' .. s
     local agg = p .. 'agg:' .. base
     local users = p .. 'users:' .. base
+    local x = tonumber(redis.call('HGET', users, user .. '\\31x') or '0')
     if t == 'impression' then
       redis.call('HINCRBY', agg, 'impressions', 1)
     elseif t == 'click' then
       redis.call('HINCRBY', agg, 'clicks', 1)
-      if redis.call('HSETNX', users, user .. '\\31c', 1) == 1 then redis.call('HINCRBY', agg, 'clickUsers', 1) end
+      if ARGV[9] ~= '' then redis.call('HSET', p .. 'req:' .. ARGV[4], 'k:' .. ARGV[9], 1) end
+      if redis.call('HSETNX', users, user .. '\\31c', 1) == 1 then
+        redis.call('HINCRBY', agg, 'clickUsers', 1)
+        if x ~= 0 then redis.call('HINCRBYFLOAT', agg, 'sumXClick', string.format('%.17g', x)) end
+      end
     elseif t == 'add_to_cart' then
       redis.call('HINCRBY', agg, 'addToCarts', 1)
       if redis.call('HSETNX', users, user .. '\\31a', 1) == 1 then redis.call('HINCRBY', agg, 'cartUsers', 1) end
@@ -140,7 +181,11 @@ for _, a in ipairs(cjson.decode(rec[2])) do
       local new = old + revenue
       redis.call('HSET', users, user .. '\\31r', string.format('%.17g', new))
       redis.call('HINCRBYFLOAT', agg, 'revenueSq', string.format('%.17g', new * new - old * old))
-      if redis.call('HSETNX', users, user .. '\\31b', 1) == 1 then redis.call('HINCRBY', agg, 'buyers', 1) end
+      if x ~= 0 then redis.call('HINCRBYFLOAT', agg, 'sumXRevenue', string.format('%.17g', x * revenue)) end
+      if redis.call('HSETNX', users, user .. '\\31b', 1) == 1 then
+        redis.call('HINCRBY', agg, 'buyers', 1)
+        if x ~= 0 then redis.call('HINCRBYFLOAT', agg, 'sumXBuyer', string.format('%.17g', x)) end
+      end
       if redis.call('HSETNX', users, user .. '\\31o' .. ARGV[6], 1) == 1 then redis.call('HINCRBY', agg, 'orders', 1) end
     end
   end
@@ -155,6 +200,8 @@ export interface OutcomeStoreOptions {
   attributionWindowSeconds?: number;
   /** Key prefix (default `recs-exp`); tests use their own. */
   prefix?: string;
+  /** Served lists kept in the replay log (a capped stream of request ids). Default 200,000. */
+  servedLogLength?: number;
 }
 
 /**
@@ -166,6 +213,7 @@ export interface OutcomeStoreOptions {
  */
 export class OutcomeStore {
   private readonly window: number;
+  private readonly servedLogLength: number;
   readonly keys: ReturnType<typeof outcomeKeys>;
 
   constructor(
@@ -174,6 +222,7 @@ export class OutcomeStore {
   ) {
     this.window = opts.attributionWindowSeconds ?? 7 * 24 * 3600;
     this.keys = outcomeKeys(opts.prefix);
+    this.servedLogLength = opts.servedLogLength ?? 200_000;
   }
 
   /** Logs one served list; false when that request id was logged already. */
@@ -193,6 +242,10 @@ export class OutcomeStore {
         JSON.stringify(e.assignments.map((a) => [a.experimentId, a.variant])),
         JSON.stringify(segments),
         this.keys.prefix,
+        String(Number.isFinite(e.covariate) ? e.covariate : 0),
+        JSON.stringify(e.items ?? []),
+        e.request ?? '',
+        String(this.servedLogLength),
       ],
     );
     return result === 1;
@@ -214,6 +267,7 @@ export class OutcomeStore {
         o.timestamp,
         String(this.window),
         this.keys.prefix,
+        o.productId ?? '',
       ],
     )) as OutcomeResult;
   }
@@ -237,6 +291,47 @@ export class OutcomeStore {
         if (Object.keys(hash).length > 0) bySegment.set(v, parseCounts(hash));
       }
       out.set(s, bySegment);
+    }
+    return out;
+  }
+
+  /**
+   * The served lists of one experiment still in the replay log and the attribution window, newest
+   * first: request, variant, products served and products clicked.
+   */
+  async loggedLists(experimentId: string, max = 10_000): Promise<LoggedList[]> {
+    const out: LoggedList[] = [];
+    let end = '+';
+    while (out.length < max) {
+      const rows = (await this.client.xrevrange(`${this.keys.prefix}served`, end, '-', 'COUNT', 1000)) as [
+        string,
+        string[],
+      ][];
+      if (rows.length === 0) break;
+      const pipeline = this.client.pipeline();
+      for (const [, fields] of rows) pipeline.hgetall(this.keys.request(fields[1]!));
+      const records = (await pipeline.exec()) ?? [];
+      records.forEach(([err, rec], j) => {
+        if (err || out.length >= max) return;
+        const r = rec as Record<string, string>;
+        if (!r.a || !r.q) return;
+        const assignment = (JSON.parse(r.a) as [string, string][]).find(([e]) => e === experimentId);
+        if (!assignment) return;
+        out.push({
+          requestId: rows[j]![1][1]!,
+          userId: r.u!,
+          variant: assignment[1],
+          request: r.q,
+          items: JSON.parse(r.i ?? '[]') as string[],
+          clicked: new Set(
+            Object.keys(r)
+              .filter((k) => k.startsWith('k:'))
+              .map((k) => k.slice(2)),
+          ),
+        });
+      });
+      end = `(${rows[rows.length - 1]![0]}`; // exclusive: the next page starts below the last id
+      if (rows.length < 1000) break;
     }
     return out;
   }
@@ -284,6 +379,11 @@ function parseCounts(hash: Record<string, string>): VariantCounts {
     buyers: n('buyers'),
     revenue: n('revenue'),
     revenueSq: n('revenueSq'),
+    sumX: n('sumX'),
+    sumX2: n('sumX2'),
+    sumXClick: n('sumXClick'),
+    sumXBuyer: n('sumXBuyer'),
+    sumXRevenue: n('sumXRevenue'),
     latency,
   };
 }

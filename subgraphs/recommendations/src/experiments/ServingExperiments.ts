@@ -121,7 +121,15 @@ export class ServingExperiments {
   /** Logs that a list was served under the plan's logged assignments; never throws, never waits. */
   logExposure(
     plan: ServingPlan,
-    e: { requestId: string; userId: string; itemCount: number; latencyMs: number },
+    e: {
+      requestId: string;
+      userId: string;
+      itemCount: number;
+      latencyMs: number;
+      covariate?: number;
+      items?: string[];
+      request?: string;
+    },
   ): void {
     const logged = plan.assignments.filter((a) => a.logged);
     if (!this.opts.outcomes || logged.length === 0) return;
