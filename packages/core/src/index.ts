@@ -9,3 +9,12 @@ export { HEADERS } from './headers';
 export { type Principal, canReadUser, canWriteUser, isAdmin } from './Principal';
 export { seededRandom } from './random';
 export { progressBar, type Progress } from './progress';
+export {
+  type UserDataEraser,
+  type ErasureResult,
+  eraseUserData,
+  userDigest,
+  PRIVACY_SETS,
+  FORGOTTEN_USERS_FILE,
+  parseForgottenUsers,
+} from './privacy';

@@ -36,6 +36,12 @@ export interface RecsEvent {
   type: EventType;
   /** The shopper (required for shopper events); normalised like every user id ("17850.0" -> "17850"). */
   userId?: string;
+  /**
+   * Set by the server, never by clients: a shopper event of someone who opted out of personalisation,
+   * stored without `userId`, `sessionId`, `requestId`, `country` and `device` (see `anonymise`), so it
+   * only feeds the product counters.
+   */
+  anonymous?: true;
   sessionId?: string;
   /** The product (required except for `search`); normalised (trimmed, upper-cased). */
   productId?: string;

@@ -88,7 +88,8 @@ export interface EventLog {
   /**
    * For each item, atomically: acknowledge the entry in `group` and, only if it was still pending there,
    * write its effects to the live store. A redelivered or concurrently claimed entry therefore changes
-   * the online state exactly once.
+   * the online state exactly once. An entry deleted from the stream since it was read (a forgotten
+   * shopper's, {@link eraseUser}) is acknowledged without its effects (`skipped`).
    */
   applyAndAck(
     group: string,
@@ -115,6 +116,13 @@ export interface EventLog {
   trim(opts: { retainMs: number }): Promise<number>;
   /** Deletes consumers of `group` with no pending entries, idle for more than `idleMs`; resolves to their names. */
   pruneConsumers(group: string, idleMs: number): Promise<string[]>;
+  /**
+   * Deletes every entry of `userId`'s events from the stream and from the dead letters, and the
+   * idempotency keys of those events (a retry after this is recorded again). Reads the whole stream in
+   * slices without blocking the backend; entries appended meanwhile are covered up to the end of the
+   * scan. Resolves to the entries and keys removed.
+   */
+  eraseUser(userId: string): Promise<number>;
   /** True when the backend answers; never throws. */
   ping(): Promise<boolean>;
   /** Releases what the log opened (not an injected client). Idempotent. */
@@ -140,6 +148,16 @@ export function decodeEvent(raw: string | null): RecsEvent | undefined {
     return undefined;
   }
   return validateStoredEvent(parsed);
+}
+
+/** Whether a stored entry (stream or dead letter) is an event of `userId`; cheap for the others. */
+export function isEntryOf(raw: string | null, userId: string): boolean {
+  if (raw === null || !raw.includes(`"userId":${JSON.stringify(userId)}`)) return false;
+  try {
+    return (JSON.parse(raw) as { userId?: unknown }).userId === userId;
+  } catch {
+    return false;
+  }
 }
 
 /** Compares stream ids (`<ms>-<seq>`) numerically. */

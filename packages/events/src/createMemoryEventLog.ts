@@ -4,6 +4,7 @@ import { applyEffects, conflictOf, type Effect } from './effects';
 import {
   compareIds,
   encodeEvent,
+  isEntryOf,
   type AppendOutcome,
   type ApplyOutcome,
   type EventLog,
@@ -43,6 +44,15 @@ interface Group {
 }
 
 const DEAD_LETTER_MAX = 100_000;
+
+/** Removes the items failing `keep` in place, keeping the order; returns how many were removed. */
+function keepOnly<T>(items: T[], keep: (item: T) => boolean): number {
+  let kept = 0;
+  for (const item of items) if (keep(item)) items[kept++] = item;
+  const removed = items.length - kept;
+  items.length = kept;
+  return removed;
+}
 
 /**
  * The embedded event log: Redis Streams semantics (ids, consumer groups, pending entries, idle claims,
@@ -242,7 +252,8 @@ export function createMemoryEventLog(opts: MemoryEventLogOptions = {}): EventLog
         const touched = new Map<string, Set<string>>();
         const out: ApplyOutcome[] = [];
         for (const item of items) {
-          if (!g.pel.delete(item.id)) {
+          // not pending (applied elsewhere), or deleted from the stream since it was read (forgotten)
+          if (!g.pel.delete(item.id) || rawOf(item.id) === null) {
             out.push('skipped');
             continue;
           }
@@ -349,6 +360,23 @@ export function createMemoryEventLog(opts: MemoryEventLogOptions = {}): EventLog
       const gone = [...g.consumers].filter(([c, seen]) => !busy.has(c) && t - seen > idleMs).map(([c]) => c);
       for (const c of gone) g.consumers.delete(c);
       return gone;
+    },
+
+    eraseUser(userId: string): Promise<number> {
+      open();
+      // under the apply lock, so no batch is between reading its records and writing them
+      return withLock(async () => {
+        const goneIds = new Set(entries.filter((e) => isEntryOf(e.raw, userId)).map((e) => e.id));
+        let removed = keepOnly(entries, (e) => !goneIds.has(e.id));
+        removed += keepOnly(dead, (d) => !isEntryOf(d.raw, userId));
+        for (const [eventId, d] of dedupe) {
+          if (goneIds.has(d.entryId)) {
+            dedupe.delete(eventId);
+            removed++;
+          }
+        }
+        return removed;
+      });
     },
 
     async ping(): Promise<boolean> {

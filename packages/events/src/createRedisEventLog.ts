@@ -5,6 +5,7 @@ import type { RecsEvent } from './Event';
 import type { Effect } from './effects';
 import {
   encodeEvent,
+  isEntryOf,
   type AppendOutcome,
   type ApplyOutcome,
   type EventLog,
@@ -66,7 +67,8 @@ return out
 
 /*
  * Atomic apply-and-acknowledge (the Lua twin of applyEffects/conflictOf in effects.ts).
- * KEYS[1] stream, KEYS[2] dead-letter stream, KEYS[3..] live feature records (feature-store encoding:
+ * KEYS[1] stream, KEYS[2] dead-letter stream, KEYS[3] the erasure marker (eraseUser sets it for ten
+ * minutes), KEYS[4..] live feature records (feature-store encoding:
  * {"updatedAt":ms,"values":{"<field>":"<JSON>"}}). ARGV[1] group, ARGV[2] now (ms), then per entry: its
  * id and its effects as non-empty tokens joined by \x1f (no token can hold a control character: ids are
  * printable, queries are checked, values are JSON-encoded), so no JSON is decoded per entry:
@@ -74,9 +76,10 @@ return out
  *   p <record> <field> <value> <max>            push
  *   s <record> <atField> <atJSON> <k> (<field> <valueJSON>)*k   setIfNewer
  *   r <record> <field> <numerator> <denominator> ratio
- * where <record> is the index of the record key (1 = KEYS[3]).
- * Only an entry still pending in the group (XPENDING) is applied, and it is acknowledged (XACK) in the
- * same script, so an entry redelivered after a crash or claimed by two consumers changes the state once.
+ * where <record> is the index of the record key (1 = KEYS[4]).
+ * Only an entry still pending in the group (XPENDING) and, while the erasure marker exists, still in
+ * the stream (XRANGE: eraseUser may have deleted it after it was read) is applied, and it is
+ * acknowledged (XACK) in the same script, so an entry redelivered after a crash or claimed by two consumers changes the state once.
  * An entry whose effects do not fit the stored fields goes to the dead-letter stream instead. Records
  * are read once, changed in Lua tables and written once at the end (SET KEEPTTL), before the XACK.
  * Returns 1 applied / 0 skipped / 2 dead per entry.
@@ -88,12 +91,14 @@ local floor, abs, min = math.floor, math.abs, math.min
 local decode, encode, call = cjson.decode, cjson.encode, redis.call
 local group = ARGV[1]
 local now = tonumber(ARGV[2])
+-- Only while an erasure is recent can an entry read by a consumer have been deleted since.
+local erasing = call('EXISTS', KEYS[3]) == 1
 local records = {}
 local function load(i)
   local r = records[i]
   if r then return r end
   r = { arrays = {}, dirty = false }
-  local raw = call('GET', KEYS[i + 2])
+  local raw = call('GET', KEYS[i + 3])
   if raw then
     local ok, decoded = pcall(decode, raw)
     if ok and type(decoded) == 'table' and type(decoded.values) == 'table' then
@@ -154,18 +159,18 @@ local function conflict(t)
     local op = t[j]
     local ri = tonumber(t[j + 1])
     local r = load(ri)
-    if r.corrupt then return 'record ' .. KEYS[ri + 2] .. ' is not a JSON feature record' end
+    if r.corrupt then return 'record ' .. KEYS[ri + 3] .. ' is not a JSON feature record' end
     local field = t[j + 2]
     if op == 'i' then
-      if number(r, field) == nil then return 'field "' .. field .. '" of ' .. KEYS[ri + 2] .. ' is not a number' end
+      if number(r, field) == nil then return 'field "' .. field .. '" of ' .. KEYS[ri + 3] .. ' is not a number' end
     elseif op == 'p' then
       if array(r, field) == nil then
-        return 'field "' .. field .. '" of ' .. KEYS[ri + 2] .. ' is not an array of strings'
+        return 'field "' .. field .. '" of ' .. KEYS[ri + 3] .. ' is not an array of strings'
       end
     elseif op == 's' then
       local enc = r.record.values[field]
       if enc ~= nil and (type(enc) ~= 'string' or sub(enc, 1, 1) ~= '"') then
-        return 'field "' .. field .. '" of ' .. KEYS[ri + 2] .. ' is not a time string'
+        return 'field "' .. field .. '" of ' .. KEYS[ri + 3] .. ' is not a time string'
       end
     end
     j = j + width(t, op, j)
@@ -220,6 +225,11 @@ for i = 3, #ARGV, 2 do
   local id = ARGV[i]
   if seen[id] or #call('XPENDING', KEYS[1], group, id, id, 1) == 0 then
     out[#out + 1] = 0
+  elseif erasing and #call('XRANGE', KEYS[1], id, id) == 0 then
+    -- deleted since it was read (a forgotten shopper's event): acknowledged without its effects
+    seen[id] = true
+    acks[#acks + 1] = id
+    out[#out + 1] = 0
   else
     seen[id] = true
     local t = {}
@@ -242,7 +252,7 @@ for ri, r in pairs(records) do
       for field in pairs(r.pushed) do r.record.values[field] = encode(r.arrays[field]) end
     end
     r.record.updatedAt = now
-    call('SET', KEYS[ri + 2], encode(r.record), 'KEEPTTL')
+    call('SET', KEYS[ri + 3], encode(r.record), 'KEEPTTL')
   end
 end
 for _, d in ipairs(dead) do
@@ -319,6 +329,18 @@ end
 return out
 `;
 
+/*
+ * Deletes idempotency keys that still point at the given entries. KEYS: the event-id keys; ARGV: the
+ * entry id each must hold (a key reused by a later event elsewhere is left alone). Returns the count.
+ */
+const FORGET_IDS_SCRIPT = `
+local n = 0
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) == ARGV[i] then n = n + redis.call('DEL', KEYS[i]) end
+end
+return n
+`;
+
 const sha = (script: string) => createHash('sha1').update(script).digest('hex');
 const SCRIPTS = {
   append: { text: APPEND_SCRIPT, sha: sha(APPEND_SCRIPT) },
@@ -326,7 +348,16 @@ const SCRIPTS = {
   deadLetter: { text: DEAD_LETTER_SCRIPT, sha: sha(DEAD_LETTER_SCRIPT) },
   trim: { text: TRIM_SCRIPT, sha: sha(TRIM_SCRIPT) },
   prune: { text: PRUNE_SCRIPT, sha: sha(PRUNE_SCRIPT) },
+  forgetIds: { text: FORGET_IDS_SCRIPT, sha: sha(FORGET_IDS_SCRIPT) },
 };
+
+/** Entries read per XRANGE while erasing a shopper. */
+const ERASE_SLICE = 1000;
+/**
+ * How long after an erasure the apply script still checks that entries exist: far longer than an
+ * entry stays read but not applied (a consumer that fails re-reads its pending entries from Redis).
+ */
+const ERASING_MARKER_MS = 10 * 60_000;
 type Script = (typeof SCRIPTS)[keyof typeof SCRIPTS];
 
 type RawEntry = [string, string[] | null];
@@ -375,6 +406,18 @@ function effectTokens(
   return out;
 }
 
+/** The connection of each log made here, for {@link redisClientOf}. */
+const clients = new WeakMap<EventLog, Redis>();
+
+/**
+ * The Redis connection of a log made by {@link createRedisEventLog}, for what must live on the same
+ * server (the features subgraph's erasers and rate limits); undefined for any other log. Closed with
+ * the log when the log opened it.
+ */
+export function redisClientOf(log: EventLog): Redis | undefined {
+  return clients.get(log);
+}
+
 /**
  * The production event log on Redis Streams: `XADD` behind an idempotency key (one Lua script),
  * consumer groups (`XREADGROUP`, `XAUTOCLAIM`), apply-and-`XACK` in one Lua script, dead letters in a
@@ -410,6 +453,8 @@ export function createRedisEventLog(opts: RedisEventLogOptions): EventLog {
   if (ownsClient) client.on('error', opts.onError ?? (() => undefined));
   const stream = streamKey(prefix, version);
   const dead = deadLetterKey(prefix, version);
+  /** Set while (and ten minutes after) a shopper's entries are erased; see the apply script. */
+  const erasing = `${stream}:erasing`;
   const blocking = new Map<string, Redis>();
   const claimCursor = new Map<string, string>();
   let closed = false;
@@ -446,7 +491,7 @@ export function createRedisEventLog(opts: RedisEventLogOptions): EventLog {
     return conn;
   }
 
-  return {
+  const log: EventLog = {
     kind: 'redis',
     stream,
 
@@ -569,7 +614,7 @@ export function createRedisEventLog(opts: RedisEventLogOptions): EventLog {
         };
         const args: (string | number)[] = [group, Date.now()];
         for (const item of chunk) args.push(item.id, effectTokens(item.effects, index).join('\x1f'));
-        const reply = (await run(SCRIPTS.apply, [stream, dead, ...recordKeys], args)) as number[];
+        const reply = (await run(SCRIPTS.apply, [stream, dead, erasing, ...recordKeys], args)) as number[];
         for (const code of reply) out.push(code === 1 ? 'applied' : code === 2 ? 'dead' : 'skipped');
       }
       return out;
@@ -655,6 +700,40 @@ export function createRedisEventLog(opts: RedisEventLogOptions): EventLog {
       return (await run(SCRIPTS.prune, [stream], [group, idleMs])) as string[];
     },
 
+    async eraseUser(userId: string): Promise<number> {
+      open();
+      // Before any XDEL: from now on the apply script checks that each entry still exists.
+      await client.set(erasing, '1', 'PX', ERASING_MARKER_MS);
+      let removed = 0;
+      for (const key of [stream, dead]) {
+        let start = '-';
+        for (;;) {
+          const slice = (await client.xrange(key, start, '+', 'COUNT', ERASE_SLICE)) as RawEntry[];
+          if (slice.length === 0) break;
+          const mine = slice.filter(([, fields]) => isEntryOf(field(fields, 'event'), userId));
+          if (mine.length > 0) {
+            removed += await client.xdel(key, ...mine.map(([id]) => id));
+            if (key === stream) {
+              const ids = mine.map(([id, fields]) => ({
+                entryId: id,
+                eventId: (JSON.parse(field(fields, 'event')!) as { eventId: string }).eventId,
+              }));
+              removed += Number(
+                await run(
+                  SCRIPTS.forgetIds,
+                  ids.map((i) => eventIdKey(prefix, version, i.eventId)),
+                  ids.map((i) => i.entryId),
+                ),
+              );
+            }
+          }
+          if (slice.length < ERASE_SLICE) break;
+          start = `(${slice.at(-1)![0]}`;
+        }
+      }
+      return removed;
+    },
+
     async ping(): Promise<boolean> {
       if (closed) return false;
       let timer: NodeJS.Timeout | undefined;
@@ -688,4 +767,6 @@ export function createRedisEventLog(opts: RedisEventLogOptions): EventLog {
       }
     },
   };
+  clients.set(log, client);
+  return log;
 }

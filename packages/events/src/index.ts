@@ -34,6 +34,7 @@ export {
   encodeEvent,
   decodeEvent,
   compareIds,
+  isEntryOf,
   type EventLog,
   type AppendOutcome,
   type ApplyOutcome,
@@ -53,3 +54,27 @@ export {
   DEFAULT_EVENTS_PREFIX,
   DEFAULT_DEDUPE_TTL_SECONDS,
 } from './keys';
+export { redisClientOf } from './createRedisEventLog';
+export {
+  eventLogEraser,
+  liveStoreEraser,
+  anonymise,
+  globEscape,
+  createFieldCacheEraser,
+  type FieldCacheLayout,
+} from './privacy';
+export {
+  createMemoryRateLimiter,
+  createRedisRateLimiter,
+  type RateLimiter,
+  type RateLimit,
+  type RateDecision,
+} from './rateLimit';
+export {
+  QualityGate,
+  QUALITY_CHECKS,
+  DROPPING_CHECKS,
+  type QualityCheck,
+  type QualityOptions,
+  type QualityVerdict,
+} from './quality';

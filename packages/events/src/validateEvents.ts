@@ -126,13 +126,16 @@ function hasControlCharacter(s: string): boolean {
   return false;
 }
 
-function validateOne(raw: unknown, opts: Required<ValidationOptions>): RecsEvent {
+/** `stored`: an entry of the log, which may be an anonymous shopper event (a field clients cannot send). */
+function validateOne(raw: unknown, opts: Required<ValidationOptions>, stored = false): RecsEvent {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new Invalid('event', `must be a JSON object; received ${shown(raw)}`);
   }
   const r = raw as Record<string, unknown>;
   for (const key in r) {
-    if (!FIELDS.has(key)) throw new Invalid(key, `is not an event field (fields: ${[...FIELDS].join(', ')})`);
+    if (!FIELDS.has(key) && !(stored && key === 'anonymous')) {
+      throw new Invalid(key, `is not an event field (fields: ${[...FIELDS].join(', ')})`);
+    }
   }
 
   if (!has(r, 'eventId')) throw new Invalid('eventId', 'is required');
@@ -147,8 +150,14 @@ function validateOne(raw: unknown, opts: Required<ValidationOptions>): RecsEvent
   const catalogue = isCatalogueEvent(type);
   const event: RecsEvent = { eventId, type, timestamp: '' };
 
+  if (stored && has(r, 'anonymous')) {
+    if (r.anonymous !== true || catalogue || has(r, 'userId')) {
+      throw new Invalid('anonymous', 'is only true, on a shopper event without userId');
+    }
+    event.anonymous = true;
+  }
   if (has(r, 'userId')) event.userId = id('userId', r.userId, normaliseUserId);
-  else if (!catalogue) throw new Invalid('userId', `is required for ${type} events`);
+  else if (!catalogue && !event.anonymous) throw new Invalid('userId', `is required for ${type} events`);
 
   if (has(r, 'sessionId')) event.sessionId = id('sessionId', r.sessionId);
 
@@ -242,7 +251,7 @@ const NO_AGE_LIMITS: Required<ValidationOptions> = {
 /** Validates one event without the age limits (a stored event is old when replayed); undefined if invalid. */
 export function validateStoredEvent(raw: unknown): RecsEvent | undefined {
   try {
-    return validateOne(raw, NO_AGE_LIMITS);
+    return validateOne(raw, NO_AGE_LIMITS, true);
   } catch (err) {
     if (err instanceof Invalid) return undefined;
     throw err;

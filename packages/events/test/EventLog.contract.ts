@@ -7,8 +7,10 @@ import {
   applyEffects,
   effectsOf,
   encodeEvent,
+  type ApplyOutcome,
   type EventLog,
   type LiveTarget,
+  type LogEntry,
   type RecsEvent,
 } from '../src/index';
 
@@ -71,6 +73,24 @@ export async function eventually(
 
 async function values(live: LiveTarget, kind: EntityKind, id: string): Promise<FeatureValue | undefined> {
   return (await live.store.getMany(kind, [id]))[0]?.values;
+}
+
+/** Appends `events`, creates group `g` and applies the first `count` entries as consumer `c1`. */
+async function appendAndApply(
+  log: EventLog,
+  live: LiveTarget,
+  events: readonly RecsEvent[],
+  count: number,
+): Promise<{ entries: LogEntry[]; outcomes: ApplyOutcome[] }> {
+  await log.append(events);
+  await log.createGroup('g');
+  const entries = await log.read('g', 'c1', { count });
+  const outcomes = await log.applyAndAck(
+    'g',
+    entries.map((e, i) => ({ id: e.id, effects: effectsOf(events[i]!) })),
+    live,
+  );
+  return { entries, outcomes };
 }
 
 /** A mixed stream: `n` shopper events over 40 products and 25 users, plus catalogue events. */
@@ -314,14 +334,7 @@ export function runEventLogContract(name: string, factory: EventsFactory): void 
         quantity: 3,
         timestamp: at(70),
       });
-      await log.append(events);
-      await log.createGroup('g');
-      const entries = await log.read('g', 'c1', { count: 100 });
-      await log.applyAndAck(
-        'g',
-        entries.map((e, i) => ({ id: e.id, effects: effectsOf(events[i]!) })),
-        backend.live,
-      );
+      await appendAndApply(log, backend.live, events, 100);
       const user = (await values(backend.live, 'user', 'u1'))!;
       assert.deepEqual(user.hiddenProducts, ['X']);
       assert.equal(user.verifiedAdult, true);
@@ -358,14 +371,7 @@ export function runEventLogContract(name: string, factory: EventsFactory): void 
         shopper('3', 'view', 'CORRUPT'),
         shopper('4', 'view', 'OK'),
       ];
-      await log.append(events);
-      await log.createGroup('g');
-      const entries = await log.read('g', 'c1', { count: 10 });
-      const outcomes = await log.applyAndAck(
-        'g',
-        entries.map((e, i) => ({ id: e.id, effects: effectsOf(events[i]!) })),
-        backend.live,
-      );
+      const { entries, outcomes } = await appendAndApply(log, backend.live, events, 10);
       assert.deepEqual(outcomes, ['applied', 'dead', 'dead', 'applied']);
       assert.equal((await values(backend.live, 'product', 'OK'))!.views, 2);
       assert.equal((await values(backend.live, 'product', 'BAD'))!.views, 'many', 'nothing written');
@@ -387,6 +393,63 @@ export function runEventLogContract(name: string, factory: EventsFactory): void 
       assert.equal(dead[0]!.raw, encodeEvent(events[1]!));
       assert.equal((await log.groupInfo('g'))!.pending, 0);
       assert.equal(await log.deadLetter('g', entries[0]!.id, 'late'), false, 'only pending entries');
+    });
+
+    test("eraseUser deletes a shopper's entries, dead letters and idempotency keys, and nothing else", async (t) => {
+      const backend = await factory(t);
+      const log = backend.openLog();
+      await backend.live.store.merge('product', 'BAD', { views: 'many' });
+      // 1200 entries: the erasure reads the stream in more than one slice
+      const events = Array.from({ length: 1200 }, (_, i) =>
+        shopper(`x${i}`, 'view', i === 5 ? 'BAD' : 'P1', i % 3 === 0 ? 'gone' : 'kept'),
+      );
+      await appendAndApply(log, backend.live, events, 10);
+      assert.equal((await log.deadLetters()).length, 1, "x5: the kept user's view of BAD");
+      await log.append([shopper('d1', 'view', 'BAD', 'gone')]);
+      const more = await log.read('g', 'c1', { count: 2000 });
+      const deadEntry = more.at(-1)!;
+      await log.applyAndAck(
+        'g',
+        [{ id: deadEntry.id, effects: effectsOf(shopper('d1', 'view', 'BAD', 'gone')) }],
+        backend.live,
+      );
+      assert.equal((await log.deadLetters()).length, 2);
+
+      // 400 of the first 1200 + d1, their 401 idempotency keys, 1 dead letter
+      assert.equal(await log.eraseUser('gone'), 400 + 1 + 401 + 1);
+      assert.equal(await log.eraseUser('gone'), 0, 'idempotent');
+      const left = await log.range();
+      assert.equal(left.length, 800);
+      assert.ok(left.every((e) => !e.raw!.includes('"gone"')));
+      assert.deepEqual(
+        (await log.deadLetters()).map((d) => d.raw),
+        [encodeEvent(events[5]!)],
+        "the kept user's dead letter stays",
+      );
+      const again = await log.append([events[0]!, events[1]!]);
+      assert.deepEqual(
+        again.map((o) => o.status),
+        ['appended', 'duplicate'],
+        "the erased event's id is forgotten, the kept one's is not",
+      );
+
+      // an entry read before the erasure is acknowledged without its effects
+      const before = (await backend.live.store.getMany('user', ['gone']))[0];
+      const pending = more.filter((e) => e.id !== deadEntry.id);
+      const outcomes = await log.applyAndAck(
+        'g',
+        pending.map((e) => ({ id: e.id, effects: effectsOf(JSON.parse(e.raw!) as RecsEvent) })),
+        backend.live,
+      );
+      // x10..x1199: 396 of the erased user (skipped), 794 of the kept one
+      assert.equal(outcomes.filter((o) => o === 'skipped').length, 396);
+      assert.equal(outcomes.filter((o) => o === 'applied').length, 794);
+      assert.deepEqual(
+        (await backend.live.store.getMany('user', ['gone']))[0],
+        before,
+        'no effect of an erased entry',
+      );
+      assert.equal((await log.groupInfo('g'))!.pending, 0, 'erased entries were acknowledged too');
     });
 
     test('trim removes only acknowledged entries older than the retention, never pending or undelivered', async (t) => {

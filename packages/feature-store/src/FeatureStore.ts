@@ -57,6 +57,17 @@ export interface FeatureStore {
   getList(name: string): Promise<string[] | null>;
   /** Replaces a precomputed list. */
   setList(name: string, values: string[]): Promise<void>;
+  /**
+   * Adds strings to a named set (`<prefix>:v<version>:set:<name>`, e.g. shoppers who opted out of
+   * personalisation); resolves to how many were not members yet.
+   */
+  addMembers(set: string, members: readonly string[]): Promise<number>;
+  /** Removes strings from a named set; resolves to how many were members. */
+  removeMembers(set: string, members: readonly string[]): Promise<number>;
+  /** Whether each string is a member of the named set, in the order asked, in one backend call. */
+  hasMembers(set: string, members: readonly string[]): Promise<boolean[]>;
+  /** Every member of a named set, in no particular order (read in slices, never blocking the backend). */
+  members(set: string): Promise<string[]>;
   /** True when the backend answers; never throws. */
   ping(): Promise<boolean>;
   /** Releases what the store opened; further calls reject. Idempotent. */

@@ -13,6 +13,8 @@ const SWEEP_EVERY = 10_000;
  */
 export class MemoryKeyspace {
   private readonly entries = new Map<string, Entry>();
+  /** Named sets (Redis sets), which never expire. */
+  private readonly sets = new Map<string, Set<string>>();
   private writesSinceSweep = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -44,6 +46,15 @@ export class MemoryKeyspace {
     const existed = this.get(key) !== null;
     this.entries.delete(key);
     return existed;
+  }
+
+  /** The set at `key`, created when `create` and missing. */
+  namedSet(key: string, create: true): Set<string>;
+  namedSet(key: string, create?: false): Set<string> | undefined;
+  namedSet(key: string, create = false): Set<string> | undefined {
+    let set = this.sets.get(key);
+    if (!set && create) this.sets.set(key, (set = new Set()));
+    return set;
   }
 
   private sweep(): void {

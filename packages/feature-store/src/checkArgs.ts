@@ -29,9 +29,9 @@ export function ttlMillis(opts: SetManyOptions | undefined): number | undefined 
   return Math.max(1, Math.round(ttl * 1000));
 }
 
-export function checkListName(name: string): void {
+export function checkListName(name: string, what = 'list'): void {
   if (typeof name !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(name)) {
-    throw badInput('list name', 'must be 1..128 printable characters without spaces', name);
+    throw badInput(`${what} name`, 'must be 1..128 printable characters without spaces', name);
   }
 }
 
@@ -83,4 +83,19 @@ export function applySetChange(current: readonly string[], change: SetChange, ma
     }
   }
   return members.length > max ? members.slice(members.length - max) : members;
+}
+
+/** A named set and its members: the name like a list's, members non-empty strings of at most 1024 characters. */
+export function checkSetMembers(name: string, members: readonly string[]): void {
+  checkListName(name, 'set');
+  if (
+    !Array.isArray(members) ||
+    !members.every((m) => typeof m === 'string' && m !== '' && m.length <= 1024)
+  ) {
+    throw badInput(
+      `members of set "${name}"`,
+      'must be an array of non-empty strings (at most 1024 characters)',
+      members,
+    );
+  }
 }

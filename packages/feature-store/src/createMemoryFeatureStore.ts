@@ -15,9 +15,10 @@ import {
   applySetChange,
   checkNamespace,
   checkSetChange,
+  checkSetMembers,
   ttlMillis,
 } from './checkArgs';
-import { DEFAULT_KEY_PREFIX, DEFAULT_SCHEMA_VERSION, featureKey, listKey } from './keySchema';
+import { DEFAULT_KEY_PREFIX, DEFAULT_SCHEMA_VERSION, featureKey, listKey, setKey } from './keySchema';
 import { MemoryKeyspace } from './MemoryKeyspace';
 import {
   checkValues,
@@ -137,6 +138,41 @@ export function createMemoryFeatureStore(opts: MemoryFeatureStoreOptions = {}): 
       checkListName(name);
       checkListValues(name, values);
       space.set(listKey(prefix, version, name), encodeList(values), undefined);
+    },
+
+    async addMembers(name: string, members: readonly string[]): Promise<number> {
+      open();
+      checkSetMembers(name, members);
+      const set = space.namedSet(setKey(prefix, version, name), true);
+      let added = 0;
+      for (const m of members) {
+        if (set.has(m)) continue;
+        set.add(m);
+        added++;
+      }
+      return added;
+    },
+
+    async removeMembers(name: string, members: readonly string[]): Promise<number> {
+      open();
+      checkSetMembers(name, members);
+      const set = space.namedSet(setKey(prefix, version, name));
+      let removed = 0;
+      for (const m of new Set(members)) if (set?.delete(m)) removed++;
+      return removed;
+    },
+
+    async hasMembers(name: string, members: readonly string[]): Promise<boolean[]> {
+      open();
+      checkSetMembers(name, members);
+      const set = space.namedSet(setKey(prefix, version, name));
+      return members.map((m) => set?.has(m) ?? false);
+    },
+
+    async members(name: string): Promise<string[]> {
+      open();
+      checkSetMembers(name, []);
+      return [...(space.namedSet(setKey(prefix, version, name)) ?? [])];
     },
 
     async ping(): Promise<boolean> {

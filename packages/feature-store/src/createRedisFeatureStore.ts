@@ -16,9 +16,10 @@ import {
   checkListValues,
   checkNamespace,
   checkSetChange,
+  checkSetMembers,
   ttlMillis,
 } from './checkArgs';
-import { DEFAULT_KEY_PREFIX, DEFAULT_SCHEMA_VERSION, featureKey, listKey } from './keySchema';
+import { DEFAULT_KEY_PREFIX, DEFAULT_SCHEMA_VERSION, featureKey, listKey, setKey } from './keySchema';
 import {
   checkValues,
   corrupt,
@@ -260,6 +261,39 @@ export function createRedisFeatureStore(opts: RedisFeatureStoreOptions): Feature
       checkListName(name);
       checkListValues(name, values);
       await client.set(listKey(prefix, version, name), encodeList(values));
+    },
+
+    async addMembers(name: string, members: readonly string[]): Promise<number> {
+      open();
+      checkSetMembers(name, members);
+      return members.length === 0 ? 0 : client.sadd(setKey(prefix, version, name), ...members);
+    },
+
+    async removeMembers(name: string, members: readonly string[]): Promise<number> {
+      open();
+      checkSetMembers(name, members);
+      return members.length === 0 ? 0 : client.srem(setKey(prefix, version, name), ...members);
+    },
+
+    async hasMembers(name: string, members: readonly string[]): Promise<boolean[]> {
+      open();
+      checkSetMembers(name, members);
+      if (members.length === 0) return [];
+      const found = await client.smismember(setKey(prefix, version, name), ...members);
+      return found.map((f) => f === 1);
+    },
+
+    async members(name: string): Promise<string[]> {
+      open();
+      checkSetMembers(name, []);
+      const out = new Set<string>();
+      let cursor = '0';
+      do {
+        const [next, some] = await client.sscan(setKey(prefix, version, name), cursor, 'COUNT', 1000);
+        for (const m of some) out.add(m);
+        cursor = next;
+      } while (cursor !== '0');
+      return [...out];
     },
 
     async ping(): Promise<boolean> {

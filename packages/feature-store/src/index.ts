@@ -6,7 +6,18 @@ export type {
   SetChange,
   SetManyOptions,
 } from './FeatureStore';
-export { featureKey, listKey, DEFAULT_KEY_PREFIX, DEFAULT_SCHEMA_VERSION } from './keySchema';
+export { featureKey, listKey, setKey, DEFAULT_KEY_PREFIX, DEFAULT_SCHEMA_VERSION } from './keySchema';
 export { createRedisFeatureStore, type RedisFeatureStoreOptions } from './createRedisFeatureStore';
 export { createMemoryFeatureStore, type MemoryFeatureStoreOptions } from './createMemoryFeatureStore';
 export { MemoryKeyspace } from './MemoryKeyspace';
+export { featureStoreEraser } from './eraser';
+export {
+  DriftMonitor,
+  driftReference,
+  driftStatus,
+  binOf,
+  psi,
+  type DriftReference,
+  type DriftStatus,
+  type FeatureDriftReport,
+} from './drift';

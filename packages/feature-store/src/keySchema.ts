@@ -14,3 +14,8 @@ export function featureKey(prefix: string, version: number, kind: EntityKind, id
 export function listKey(prefix: string, version: number, name: string): string {
   return `${prefix}:v${version}:list:${name}`;
 }
+
+/** Key of a named set of strings: `<prefix>:v<version>:set:<name>`, e.g. `recs-live:v1:set:forgotten-users`. */
+export function setKey(prefix: string, version: number, name: string): string {
+  return `${prefix}:v${version}:set:${name}`;
+}

@@ -211,6 +211,42 @@ export function runFeatureStoreContract(name: string, factory: ContractFactory):
       assert.deepEqual(await store.getList('popular:FR'), []);
     });
 
+    test('named sets add, test, list and remove members; stores on one backend share them', async (t) => {
+      const backend = await factory(t);
+      const store = backend.open();
+      assert.equal(await store.addMembers('opt-out', ['17850', '13047', '17850']), 2);
+      assert.equal(await store.addMembers('opt-out', ['13047', 'x']), 1, 'only new members count');
+      assert.deepEqual(await store.hasMembers('opt-out', ['x', 'nobody', '17850', 'x']), [
+        true,
+        false,
+        true,
+        true,
+      ]);
+      assert.deepEqual(
+        await backend.open().hasMembers('opt-out', ['13047']),
+        [true],
+        'another store sees them',
+      );
+      assert.deepEqual((await store.members('opt-out')).sort(), ['13047', '17850', 'x']);
+      assert.deepEqual(await store.hasMembers('other', ['17850']), [false], 'sets are independent');
+      assert.deepEqual(await store.members('never-written'), []);
+      assert.equal(await store.removeMembers('opt-out', ['17850', 'nobody', '17850']), 1);
+      assert.deepEqual(await store.hasMembers('opt-out', ['17850']), [false]);
+      assert.equal(await store.addMembers('opt-out', []), 0);
+      assert.deepEqual(await store.hasMembers('opt-out', []), []);
+      assert.deepEqual(
+        await backend.open({ namespace: 'other' }).members('opt-out'),
+        [],
+        'prefixes isolate sets',
+      );
+      await assert.rejects(store.addMembers('bad name', ['a']), (err: unknown) =>
+        /set name/.test(String(err)),
+      );
+      await assert.rejects(store.addMembers('s', ['']), (err: unknown) =>
+        /members of set "s"/.test(String(err)),
+      );
+    });
+
     test('schema versions do not see each other', async (t) => {
       const backend = await factory(t);
       const v1 = backend.open({ schemaVersion: 1 });

@@ -6,16 +6,26 @@ import {
   LIVE_KEY_PREFIX,
   createMemoryEventLog,
   type EventConsumerOptions,
+  QUALITY_CHECKS,
+  QualityGate,
   type EventLog,
   type LiveTarget,
+  type QualityOptions,
   type RecsEvent,
   type ValidationOptions,
 } from '@recs/events';
-import { createMemoryFeatureStore, type FeatureStore } from '@recs/feature-store';
+import {
+  DriftMonitor,
+  createMemoryFeatureStore,
+  type DriftReference,
+  type FeatureStore,
+} from '@recs/feature-store';
 import { subgraphSdl } from '@recs/schema';
 import { buildSubgraphApp, principalFromHeaders, secretMatches } from '@recs/subgraph-kit';
+import { createPurchaseObserver } from './drift';
 import { createFeatureLoaders, type FeatureLoaders } from './loaders';
-import { parseJsonLines, recordEvents, type RecordDeps } from './recordEvents';
+import { createPrivacy, type PrivacyOptions } from './privacy';
+import { parseJsonLines, recordEvents, type IngestionRateLimits, type RecordDeps } from './recordEvents';
 export { MAX_EVENTS_PER_MUTATION } from './recordEvents';
 import { createResolvers } from './resolvers';
 
@@ -39,24 +49,45 @@ export interface EventsOptions {
   maxLines?: number;
 }
 
+/** The drift monitor's reference: the training snapshot of the served model version. */
+export interface DriftOptions {
+  modelVersion: string;
+  references: DriftReference[];
+  /** Online observations per feature compared with the reference; default 10 000. */
+  window?: number;
+  /** Observations needed before a PSI is reported; default 200. */
+  minSamples?: number;
+}
+
 export interface FeaturesAppOptions {
   store: FeatureStore;
   gatewaySecret: string;
   logger: Logger;
   /** Event ingestion; default: an in-memory log and live store with the consumer in process. */
   events?: EventsOptions;
+  /** `forgetUser` and `setPersonalization`: more erasers, the tombstone file. */
+  privacy?: PrivacyOptions;
+  /** Per-key rate limits of `recordEvents` and `POST /events`; default none. */
+  rateLimits?: IngestionRateLimits;
+  /** Data-quality checks of incoming events; default `observe` (counted, nothing dropped); false: none. */
+  quality?: QualityOptions | false;
+  /** Drift of online feature distributions against the training snapshot; default none. */
+  drift?: DriftOptions;
 }
 
 const JSON_LINES = ['application/x-ndjson', 'application/jsonl', 'application/json-lines', 'text/plain'];
 
 function errorBody(err: RecsError) {
-  return { errors: [{ message: err.message, extensions: { code: err.code } }] };
+  return { errors: [{ message: err.message, extensions: { ...err.extensions, code: err.code } }] };
 }
 
 /**
  * Builds the features subgraph from injected dependencies, without listening: `User.features`,
- * `Product.features`, `User.activity`, `Product.activity`, `Mutation.recordEvents`, and `POST /events`
- * (JSON lines; same secret and caller headers as `/graphql`, so the gateway forwards it).
+ * `Product.features`, `User.activity`, `Product.activity`, `User.personalizationOptOut`,
+ * `Mutation.recordEvents`, `Mutation.forgetUser`, `Mutation.setPersonalization`, `Query.featureDrift`,
+ * and `POST /events` (JSON lines; same secret and caller headers as `/graphql`, so the gateway
+ * forwards it). Every recorded batch passes the rate limits, the data-quality checks and the opt-out
+ * anonymisation on its way to the log.
  */
 export async function buildFeaturesApp(opts: FeaturesAppOptions): Promise<FastifyInstance> {
   const events: EventsOptions = opts.events ?? {
@@ -70,10 +101,72 @@ export async function buildFeaturesApp(opts: FeaturesAppOptions): Promise<Fastif
     labelNames: ['outcome'],
     registers: [metrics],
   });
+  const qualityEvents = new Counter({
+    name: 'recs_event_quality_total',
+    help: 'Incoming events that failed a data-quality check, by check and action (dropped, flagged)',
+    labelNames: ['check', 'action'],
+    registers: [metrics],
+  });
+  for (const check of QUALITY_CHECKS) qualityEvents.inc({ check, action: 'flagged' }, 0);
+  const onQuality = (check: string, dropped: boolean) =>
+    qualityEvents.inc({ check, action: dropped ? 'dropped' : 'flagged' });
+  const quality = opts.quality === false ? undefined : new QualityGate(opts.quality ?? { mode: 'observe' });
+  const drift = opts.drift
+    ? new DriftMonitor(opts.drift.references, {
+        window: opts.drift.window,
+        minSamples: opts.drift.minSamples,
+      })
+    : undefined;
+  if (drift) {
+    new Gauge({
+      name: 'recs_feature_drift_psi',
+      help: 'Population stability index of online feature values against the training snapshot (absent until enough samples)',
+      labelNames: ['feature'],
+      registers: [metrics],
+      collect() {
+        this.reset();
+        for (const r of drift.report()) if (r.psi !== null) this.set({ feature: r.feature }, r.psi);
+      },
+    });
+    new Gauge({
+      name: 'recs_feature_drift_samples',
+      help: 'Online observations in the drift window, by feature',
+      labelNames: ['feature'],
+      registers: [metrics],
+      collect() {
+        for (const r of drift.report()) this.set({ feature: r.feature }, r.samples);
+      },
+    });
+  }
+  const privacy = createPrivacy({
+    store: opts.store,
+    live: events.live.store,
+    log: events.log,
+    logger: opts.logger.child({ component: 'privacy' }),
+    options: opts.privacy,
+  });
+  const erased = new Counter({
+    name: 'recs_privacy_erased_total',
+    help: 'Items removed by forgetUser, by eraser (failed: erasures that failed)',
+    labelNames: ['eraser', 'outcome'],
+    registers: [metrics],
+  });
   const deps: RecordDeps = {
     log: events.log,
     validation: events.validation,
     onOutcome: (outcome, n) => outcomes.inc({ outcome }, n),
+    rateLimits: opts.rateLimits,
+    quality,
+    onQuality,
+    optedOut: privacy.optedOut,
+    onAppended: createPurchaseObserver({
+      store: opts.store,
+      drift,
+      quality,
+      onQuality,
+      logger: opts.logger.child({ component: 'purchase-observer' }),
+      recentShoppers: opts.drift?.window,
+    }),
   };
 
   const consumerOptions =
@@ -106,7 +199,16 @@ export async function buildFeaturesApp(opts: FeaturesAppOptions): Promise<Fastif
   const app = await buildSubgraphApp<FeatureLoaders>({
     name: 'features',
     typeDefs: subgraphSdl('features'),
-    resolvers: createResolvers(deps),
+    resolvers: createResolvers({
+      record: deps,
+      privacy,
+      onErased: (results) => {
+        for (const r of results) {
+          erased.inc({ eraser: r.name, outcome: r.error ? 'failed' : 'removed' }, r.error ? 1 : r.removed);
+        }
+      },
+      drift: drift && { modelVersion: opts.drift!.modelVersion, monitor: drift },
+    }),
     gatewaySecret: opts.gatewaySecret,
     logger: opts.logger,
     metrics,
@@ -145,6 +247,8 @@ export async function buildFeaturesApp(opts: FeaturesAppOptions): Promise<Fastif
                 : undefined;
       if (!recs) request.log.error({ err }, 'POST /events failed');
       const sent = recs ?? new RecsError(ErrorCode.INTERNAL_SERVER_ERROR, 'internal error');
+      const retryAfter = sent.extensions.retryAfterSeconds;
+      if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
       return reply.code(httpStatusOf(sent.code)).send(errorBody(sent));
     });
     scope.post('/events', { bodyLimit: maxBodyBytes }, async (request, reply) => {

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { PRIVACY_SETS } from '@recs/core';
 import type { EntityKind, FeatureRecord, FeatureStore } from '@recs/feature-store';
 
 export interface FeatureLoaders {
@@ -7,6 +8,8 @@ export interface FeatureLoaders {
   /** Live records (event counters, session history, catalogue flags) from the live store. */
   liveUser: DataLoader<string, FeatureRecord | null>;
   liveProduct: DataLoader<string, FeatureRecord | null>;
+  /** Whether each shopper opted out of personalisation (one set lookup per request). */
+  optOut: DataLoader<string, boolean>;
 }
 
 /**
@@ -21,5 +24,11 @@ export function createFeatureLoaders(store: FeatureStore, live: FeatureStore): F
     product: loader(store, 'product'),
     liveUser: loader(live, 'user'),
     liveProduct: loader(live, 'product'),
+    optOut: new DataLoader<string, boolean>(
+      (ids) => live.hasMembers(PRIVACY_SETS.personalizationOptOut, ids),
+      {
+        maxBatchSize: 1000,
+      },
+    ),
   };
 }

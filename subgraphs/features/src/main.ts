@@ -1,10 +1,18 @@
 import { createLogger } from '@recs/core';
-import { LIVE_KEY_PREFIX, createMemoryEventLog, createRedisEventLog } from '@recs/events';
+import {
+  LIVE_KEY_PREFIX,
+  createMemoryEventLog,
+  createMemoryRateLimiter,
+  createRedisEventLog,
+  createRedisRateLimiter,
+} from '@recs/events';
 import { createMemoryFeatureStore, createRedisFeatureStore } from '@recs/feature-store';
-import { ModelRegistry, promotedVersion, publishFeatures } from '@recs/pipeline';
+import { ModelRegistry, promotedVersion, publishFeatures, type ModelArtefacts } from '@recs/pipeline';
 import { serveUntilSignal } from '@recs/subgraph-kit';
 import { buildFeaturesApp } from './app';
 import { readFeaturesConfig } from './config';
+import { driftReferences } from './drift';
+import { purgeForgotten } from './privacy';
 
 const config = readFeaturesConfig(process.env);
 const log = createLogger('features', config.logLevel);
@@ -32,6 +40,18 @@ log.info(
   { modelVersion: version, written },
   written ? 'offline features published to the store' : 'store already holds this version',
 );
+// The training snapshot: the drift monitor's reference, and the shoppers a fresh publish may bring back.
+const users = await registry.read<ModelArtefacts['userFeatures']>(version, 'userFeatures');
+const products = await registry.read<ModelArtefacts['productFeatures']>(version, 'productFeatures');
+if (written) {
+  const purged = await purgeForgotten(store, liveStore, Object.keys(users));
+  if (purged) log.info({ purged }, 'offline features of forgotten shoppers deleted again');
+}
+// Buckets shared by every replica on Redis; per process when embedded.
+const rateLimiter = config.redisUrl
+  ? createRedisRateLimiter({ url: config.redisUrl })
+  : createMemoryRateLimiter();
+const limit = (l: { perSecond: number; burst: number }) => (l.perSecond > 0 ? l : null);
 const app = await buildFeaturesApp({
   store,
   gatewaySecret: config.gatewaySecret,
@@ -45,12 +65,32 @@ const app = await buildFeaturesApp({
       : false,
     maxBodyBytes: config.eventsMaxBodyBytes,
   },
+  privacy: {
+    // One line per store that keeps shopper data, e.g. the experiments' exposure log:
+    erasers: [],
+    tombstoneFile: config.forgottenUsersFile,
+  },
+  rateLimits: {
+    limiter: rateLimiter,
+    service: limit(config.eventsRatePerKey),
+    shopper: limit(config.eventsRatePerShopper),
+  },
+  quality:
+    config.eventQuality === 'off'
+      ? false
+      : {
+          mode: config.eventQuality,
+          maxUserEventsPerMinute: config.botUserPerMinute,
+          maxSessionEventsPerMinute: config.botSessionPerMinute,
+          maxQuantity: config.eventMaxQuantity,
+        },
+  drift: { modelVersion: version, references: driftReferences(users, products), window: config.driftWindow },
 });
 await serveUntilSignal(app, {
   host: config.host,
   port: config.port,
   log,
   onClose: async () => {
-    await Promise.all([store.close(), liveStore.close()]);
+    await Promise.all([store.close(), liveStore.close(), rateLimiter.close()]);
   },
 });

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { HEADERS, createLogger } from '@recs/core';
 import { LIVE_KEY_PREFIX, createMemoryEventLog, type EventLog, type RecsEvent } from '@recs/events';
 import { createMemoryFeatureStore } from '@recs/feature-store';
 import { buildFeaturesApp } from '../src/app';
+import { SECRET, admin, eventually, gqlOn, service, shopper } from './helpers';
 
 /** The features subgraph alone (embedded log and stores), driven like the gateway drives it. */
-const SECRET = 'test-gateway-secret';
 const NOW = Date.now();
 const ts = (s = 0) => new Date(NOW - 60_000 + s * 1000).toISOString();
 
@@ -34,27 +33,8 @@ before(async () => {
 });
 after(() => app?.close());
 
-type Body = {
-  data?: Record<string, unknown> | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
-};
-const service = { [HEADERS.principalKind]: 'service', [HEADERS.principalRole]: 'service' };
-const admin = { [HEADERS.principalKind]: 'service', [HEADERS.principalRole]: 'admin' };
-const shopper = (id: string) => ({ [HEADERS.principalKind]: 'user', [HEADERS.principalUser]: id });
-
-async function gql(
-  query: string,
-  variables: Record<string, unknown>,
-  headers: Record<string, string>,
-): Promise<Body> {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/graphql',
-    headers: { 'content-type': 'application/json', [HEADERS.gatewaySecret]: SECRET, ...headers },
-    payload: { query, variables },
-  });
-  return res.json() as Body;
-}
+const gql = (query: string, variables: Record<string, unknown>, headers: Record<string, string>) =>
+  gqlOn(app, query, variables, headers);
 
 const RECORD = `mutation R($events: [EventInput!]!) {
   recordEvents(events: $events) { accepted duplicates rejected { index eventId field message } }
@@ -63,14 +43,6 @@ const ACTIVITY = `query A($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on Product { id activity { views clicks impressions addToCarts purchases unitsSold ctr addToCartRate stock price newProduct } }
   ... on User { id activity { recentActions actions lastSessionId lastEventAt } }
 } }`;
-
-async function eventually(what: string, done: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await done())) {
-    if (Date.now() > deadline) assert.fail(`gave up waiting for ${what}`);
-    await delay(20);
-  }
-}
 
 describe('recordEvents', () => {
   test('a shopper records their own events; others and catalogue events are rejected per event', async () => {

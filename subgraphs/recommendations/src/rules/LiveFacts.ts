@@ -1,3 +1,4 @@
+import { PRIVACY_SETS, userDigest } from '@recs/core';
 import type { FeatureStore, FeatureValue } from '@recs/feature-store';
 import type { CatalogueEntry } from '@recs/pipeline';
 import type { ProductFacts, ShopperFacts } from './applyRules';
@@ -95,16 +96,46 @@ export class LiveFacts {
     return str(record?.values.title);
   }
 
-  /** The shopper's preferences (one GET); an anonymous shopper has none. */
-  async shopper(userId: string, country: string | undefined): Promise<ShopperFacts> {
-    const [record] = await this.store.getMany('user', [userId]);
-    return shopperFacts(record?.values, country);
+  /**
+   * The shopper's preferences and privacy choices (one GET and two set lookups, pipelined); an
+   * anonymous shopper has none. A forgotten shopper (tombstoned by `forgetUser`) is a stranger: no
+   * preferences, and `personalizationOptOut` as well as `forgotten`.
+   */
+  async shopper(userId: string, country: string | undefined): Promise<LiveShopperFacts> {
+    const [[record], [optOut], [forgotten]] = await Promise.all([
+      this.store.getMany('user', [userId]),
+      this.store.hasMembers(PRIVACY_SETS.personalizationOptOut, [userId]),
+      this.store.hasMembers(PRIVACY_SETS.forgottenUsers, [userDigest(userId)]),
+    ]);
+    if (forgotten) return shopperFacts(undefined, country, { personalizationOptOut: true, forgotten: true });
+    return shopperFacts(record?.values, country, {
+      personalizationOptOut: optOut === true,
+      forgotten: false,
+    });
   }
 }
 
+/** What the live store says about a shopper's privacy choices. */
+export interface PrivacyFacts {
+  /**
+   * The shopper opted out of personalisation (`setPersonalization`), or was forgotten: serve
+   * non-personal lists. False when unknown (e.g. the live store did not answer).
+   */
+  personalizationOptOut: boolean;
+  /** The shopper was forgotten (`forgetUser`): treat them as unknown, whatever the model artefacts hold. */
+  forgotten: boolean;
+}
+
+export type LiveShopperFacts = ShopperFacts & PrivacyFacts;
+
 /** Shopper facts from a preference record (absent = no preferences, not verified). */
-export function shopperFacts(values: FeatureValue | undefined, country: string | undefined): ShopperFacts {
+export function shopperFacts(
+  values: FeatureValue | undefined,
+  country: string | undefined,
+  privacy: PrivacyFacts = { personalizationOptOut: false, forgotten: false },
+): LiveShopperFacts {
   return {
+    ...privacy,
     hiddenProducts: new Set(strings(values?.[PREFERENCE_FIELDS.hiddenProducts]) ?? []),
     hiddenCategories: new Set(strings(values?.[PREFERENCE_FIELDS.hiddenCategories]) ?? []),
     verifiedAdult: values?.[PREFERENCE_FIELDS.verifiedAdult] === true,
