@@ -234,8 +234,11 @@ export class Gateway {
       );
       throw new RecsError(ErrorCode.BACKEND_UNAVAILABLE, 'the event service did not answer; retry the batch');
     }
+    const retryAfter = upstream.headers.get('retry-after');
     res.writeHead(upstream.status, {
       'content-type': upstream.headers.get('content-type') ?? 'application/json',
+      // a rate-limited batch says when to retry
+      ...(retryAfter ? { 'retry-after': retryAfter } : {}),
     });
     res.end(Buffer.from(await upstream.arrayBuffer()));
   }

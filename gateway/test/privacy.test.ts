@@ -109,6 +109,56 @@ describe('forgetUser on Redis', () => {
       await delay(20);
     }
 
+    // An experiment exposure with a click: the experiments' per-shopper records.
+    await ok(
+      stack.query(
+        {
+          query: `mutation ($input: ExperimentInput!) { saveExperiment(input: $input) { id } }`,
+          variables: {
+            input: {
+              id: 'privacy-exp',
+              layer: 'privacy',
+              status: 'RUNNING',
+              surfaces: ['HOME'],
+              variants: [
+                { name: 'a', allocation: 50 },
+                { name: 'b', allocation: 50 },
+              ],
+            },
+          },
+        },
+        admin,
+      ),
+    );
+    let served: { requestId: string; experiment: string | null; items: { product: { id: string } }[] };
+    for (let tries = 0; ; tries++) {
+      const data = await ok(
+        stack.query(
+          {
+            query: `query { user(id: "${uid}") { recommendations(surface: HOME, limit: 5) { requestId experiment items { product { id } } } } }`,
+          },
+          self,
+        ),
+      );
+      served = (data.user as { recommendations: typeof served }).recommendations;
+      if (served.experiment === 'privacy-exp') break;
+      assert.ok(tries < 100, 'the experiment is served within 2 s');
+      await delay(20);
+    }
+    await ok(
+      stack.query(
+        {
+          query: `mutation R($events: [EventInput!]!) { recordEvents(events: $events) { accepted } }`,
+          variables: {
+            events: [
+              event(7, 'CLICK', { productId: served.items[0]!.product.id, requestId: served.requestId }),
+            ],
+          },
+        },
+        self,
+      ),
+    );
+
     // The recommendations subgraph's writes to the live record.
     await ok(
       stack.query(
@@ -166,6 +216,7 @@ describe('forgetUser on Redis', () => {
     assert.ok(has(/^User\.recommendations~/), 'cached lists');
     assert.ok(has(/^r:user:/), 'the cache reference set');
     assert.ok(has(/:set:personalization-opt-out$/), 'the opt-out flag');
+    assert.ok(has(/-recs-exp:users:privacy-exp:/), "the experiment's per-shopper counters");
 
     const forgotten = await ok(
       stack.query(
@@ -176,7 +227,7 @@ describe('forgetUser on Redis', () => {
     const erased = (forgotten.forgetUser as { erased: { store: string; removed: number }[] }).erased;
     assert.deepEqual(
       erased.map((e) => e.store),
-      ['event-log', 'live-store', 'feature-store', 'field-cache'],
+      ['event-log', 'live-store', 'feature-store', 'field-cache', 'experiment-outcomes'],
     );
     assert.ok(
       erased.every((e) => e.removed > 0),

@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises';
 import { readOnlineRetail } from './ingest/onlineRetail';
+import { excludeForgotten } from './forgotten';
 import type { CatalogueEntry } from './ingest/Interaction';
 import { categorisedShare } from './ingest/taxonomy';
 import { trainPopularity } from './models/popularity';
@@ -59,8 +60,13 @@ export async function train(opts: TrainOptions): Promise<Manifest> {
     throw new TrainError(`input file not found: ${opts.input}`, 3);
   }
   const t0 = Date.now();
-  const data = await readOnlineRetail(opts.input, { until: opts.until });
-  log(`read ${data.report.rowsRead} rows, accepted ${data.report.accepted} in ${Date.now() - t0} ms`);
+  const read = await readOnlineRetail(opts.input, { until: opts.until });
+  log(`read ${read.report.rowsRead} rows, accepted ${read.report.accepted} in ${Date.now() - t0} ms`);
+  // shoppers forgotten with forgetUser are not learned from again
+  const kept = await excludeForgotten(read.interactions, opts.registryRoot);
+  if (kept.excluded > 0)
+    log(`excluded ${kept.excluded} interactions of ${kept.forgotten} forgotten shoppers`);
+  const data = { ...read, interactions: kept.interactions };
   if (data.interactions.length === 0) {
     throw new TrainError(
       `no usable interactions before ${new Date(opts.until).toISOString().slice(0, 10)}`,

@@ -185,6 +185,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         log: opts.redisUrl ? createRedisEventLog({ url: opts.redisUrl, keyPrefix }) : createMemoryEventLog(),
         live: { store: liveStore, keyPrefix: redis ? `${keyPrefix}-${LIVE_KEY_PREFIX}` : LIVE_KEY_PREFIX },
       },
+      privacy: {
+        erasers: outcomes ? [{ name: 'experiment-outcomes', erase: (id) => outcomes.eraseUser(id) }] : [],
+      },
     }),
     buildExperimentsApp({
       service: experimentsService,

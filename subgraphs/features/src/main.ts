@@ -1,4 +1,6 @@
+import { Redis } from 'ioredis';
 import { createLogger } from '@recs/core';
+import { OutcomeStore } from '@recs/experiments';
 import {
   LIVE_KEY_PREFIX,
   createMemoryEventLog,
@@ -52,6 +54,12 @@ const rateLimiter = config.redisUrl
   ? createRedisRateLimiter({ url: config.redisUrl })
   : createMemoryRateLimiter();
 const limit = (l: { perSecond: number; burst: number }) => (l.perSecond > 0 ? l : null);
+// The experiments' exposure records and per-shopper counters (forgetUser erases them too).
+const outcomes = config.redisUrl
+  ? new OutcomeStore(
+      new Redis(config.redisUrl, { connectionName: 'recs-features-outcomes', maxRetriesPerRequest: 2 }),
+    )
+  : undefined;
 const app = await buildFeaturesApp({
   store,
   gatewaySecret: config.gatewaySecret,
@@ -66,8 +74,8 @@ const app = await buildFeaturesApp({
     maxBodyBytes: config.eventsMaxBodyBytes,
   },
   privacy: {
-    // One line per store that keeps shopper data, e.g. the experiments' exposure log:
-    erasers: [],
+    // One line per store that keeps shopper data beyond the built-in ones:
+    erasers: outcomes ? [{ name: 'experiment-outcomes', erase: (id) => outcomes.eraseUser(id) }] : [],
     tombstoneFile: config.forgottenUsersFile,
   },
   rateLimits: {

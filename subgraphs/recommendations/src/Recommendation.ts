@@ -43,6 +43,8 @@ export interface RecommendationResult {
   rulesVersion?: string;
   fallback: boolean;
   fallbackReason?: string;
+  /** false: the shopper opted out of personalisation (or was forgotten) and got a non-personal list. */
+  personalised?: boolean;
   experiment?: string;
   variant?: string;
 }

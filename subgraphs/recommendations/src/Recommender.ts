@@ -12,8 +12,14 @@ import {
   type CircuitState,
 } from './CircuitBreaker';
 import type { LearnedRanker, RankedRow } from './LearnedRanker';
-import { applyRules, type ShopperFacts } from './rules/applyRules';
-import { LiveFacts, PREFERENCE_FIELDS, encodeSend, shopperFacts } from './rules/LiveFacts';
+import { applyRules } from './rules/applyRules';
+import {
+  LiveFacts,
+  PREFERENCE_FIELDS,
+  encodeSend,
+  shopperFacts,
+  type LiveShopperFacts,
+} from './rules/LiveFacts';
 import { defaultRuleConfig, type RuleConfig } from './rules/RuleConfig';
 import { explore } from './rules/exploration';
 import { createMemoryFeatureStore } from '@recs/feature-store';
@@ -111,12 +117,26 @@ export class Recommender {
   ): Promise<RecommendationResult> {
     let req = request;
     const shopper = this.shopperFacts(req);
+    const learnedOn = variant.ranker !== false;
+    let anonymous = false;
+    let candidates: Promise<RecommendationResult> | undefined;
     if (req.surface === 'CART' && req.context.cartProductIds.length === 0) {
       // no cart in the request: the cart the event stream saw (add_to_cart within the last second counts)
-      const cart = (await shopper).value.liveCart.slice(-20);
+      const facts = (await shopper).value;
+      const cart = facts.personalizationOptOut ? [] : facts.liveCart.slice(-20);
       if (cart.length > 0) req = { ...req, context: { ...req.context, cartProductIds: [...cart] } };
+    } else {
+      // ranking starts with the preferences read; an opted-out shopper's ranking is redone below
+      candidates = this.candidates(req, learnedOn);
     }
-    const ranked = reweigh(await this.candidates(req, variant.ranker !== false), variant.sourceWeights);
+    if ((await shopper).value.personalizationOptOut) {
+      // opted out of personalisation (or forgotten): ranked as a stranger, nothing from their history
+      anonymous = true;
+      req = anonymised(req);
+      candidates?.catch(() => undefined);
+      candidates = undefined;
+    }
+    const ranked = reweigh(await (candidates ?? this.candidates(req, learnedOn)), variant.sourceWeights);
     const exclude = new Set(req.context.cartProductIds);
     if (req.context.productId) exclude.add(req.context.productId);
     const depth = this.depth(req);
@@ -171,6 +191,7 @@ export class Recommender {
       modelVersion: this.modelVersion,
       items,
       rulesVersion: this.rules.version,
+      ...(anonymous ? { personalised: false } : {}),
       fallback: ranked.fallback || degraded.length > 0,
       ...(degraded.length > 0 ? { fallbackReason: degraded.join('; ') } : {}),
     };
@@ -292,7 +313,7 @@ export class Recommender {
       'preferences',
       'shopper preferences',
       () => this.facts.shopper(req.userId, req.context.country),
-      (): ShopperFacts => shopperFacts(undefined, req.context.country),
+      (): LiveShopperFacts => shopperFacts(undefined, req.context.country),
     );
   }
 
@@ -381,6 +402,15 @@ export class Recommender {
     const name = this.opts.bundle.catalogue.get(first)?.title ?? first;
     return seeds.length > 1 ? `${name} and ${seeds.length - 1} more of your items` : name;
   }
+}
+
+/** The user id an opted-out or forgotten shopper is ranked as: no customer has it (ids are printable). */
+export const ANONYMOUS_USER = '\u0000anonymous';
+
+/** The request of an opted-out shopper: no user, no session; what they do on the page still counts. */
+function anonymised(req: RecommendationRequest): RecommendationRequest {
+  const { sessionId: _session, ...context } = req.context;
+  return { ...req, userId: ANONYMOUS_USER, context: { ...context } };
 }
 
 /**

@@ -116,7 +116,7 @@ function elapsedMs(ctx: Ctx): number {
 /** One surface's list for one user under the request's experiment plan. */
 async function serve(deps: RecommendationsDeps, req: RecommendationRequest): Promise<ServedList> {
   const { plan, ...result } = await deps.recommend(req, deps.plan(req));
-  const first = plan.assignments.find((a) => a.logged);
+  const first = result.personalised === false ? undefined : plan.assignments.find((a) => a.logged);
   return {
     ...result,
     surface: req.surface,
@@ -306,7 +306,8 @@ export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ct
       requestId: (list: ServedList, _args: unknown, ctx: Ctx) => listRequestId(list, ctx),
       // Resolved per request even when the list came from the cache: serving it is the exposure.
       items: (list: ServedList, _args: unknown, ctx: Ctx) => {
-        if (list.plan) {
+        // an opted-out shopper's lists are not logged with their id
+        if (list.plan && list.personalised !== false) {
           deps.logExposure(list.plan, {
             requestId: listRequestId(list, ctx),
             userId: list.userId,
@@ -319,6 +320,7 @@ export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ct
         return list.items.map((item, i) => ({ ...item, position: i + 1, product: { id: item.productId } }));
       },
       rulesVersion: (list: ServedList) => list.rulesVersion ?? 'none',
+      personalised: (list: ServedList) => list.personalised !== false,
     },
     RecommendationItem: {
       explain: (item: RecommendedItem) => ({

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createLogger } from '@recs/core';
+import { PRIVACY_SETS, createLogger, userDigest } from '@recs/core';
 import { MemoryCoPurchaseGraph } from '@recs/graph';
 import { FEATURES, loadPromotedBundle, type ModelBundle } from '@recs/pipeline';
 import { trainedRegistry } from '@recs/testkit/registry';
@@ -136,6 +136,30 @@ describe('Recommender: business rules with live flags, and SEARCH', () => {
     assert.equal(after.items.length, 10);
     assert.ok(!after.items.some((i) => i.productId === first || i.productId === second));
     assert.equal(after.fallback, false);
+  });
+
+  it('an opted-out shopper gets the list of a stranger (no buy-again), a forgotten one too', async () => {
+    const { store, recommender } = withStore();
+    const home = (id: string) =>
+      recommender.recommend(parseRecommendationRequest(id, 'HOME', 10, { country: 'GB' }));
+    const personal = await home('17850');
+    assert.ok(
+      personal.items.some((i) => i.reasonCode === 'BUY_AGAIN'),
+      'a customer with a history',
+    );
+    assert.equal(personal.personalised, undefined);
+    const stranger = await home('never-seen-shopper');
+    await store.addMembers(PRIVACY_SETS.personalizationOptOut, ['17850']);
+    const optedOut = await home('17850');
+    assert.equal(optedOut.personalised, false);
+    assert.ok(!optedOut.items.some((i) => i.reasonCode === 'BUY_AGAIN'));
+    // the exploration slot is random; the ranked part equals a stranger's
+    assert.deepEqual(
+      optedOut.items.slice(0, 8).map((i) => i.productId),
+      stranger.items.slice(0, 8).map((i) => i.productId),
+    );
+    await store.addMembers(PRIVACY_SETS.forgottenUsers, [userDigest('13047')]);
+    assert.equal((await home('13047')).personalised, false);
   });
 
   it('a hidden category disappears from HOME', async () => {

@@ -97,7 +97,10 @@ export const EXPERIMENTS_PREFIX = 'recs-exp';
 /** Separates the user id from the field's kind in `users:*` hashes: a control character no id contains. */
 const SEP = '\x1f';
 
-/** Redis keys of the outcome counters (none holds a user id except `users:*`, `req:*` and `byuser:*`). */
+/**
+ * Redis keys of the outcome counters. Only `users:*` (fields), `req:*` and `byuser:*` hold a user id,
+ * and {@link OutcomeStore.eraseUser} removes those; event ids are kept as SHA-1 digests (`seen:*`).
+ */
 export function outcomeKeys(prefix: string = EXPERIMENTS_PREFIX) {
   const p = `${prefix}:`;
   return {
@@ -150,7 +153,7 @@ return 1
 
 const ATTRIBUTE = redisScript(`
 local p = ARGV[8]
-if not redis.call('SET', p .. 'seen:' .. ARGV[1], 1, 'NX', 'EX', tonumber(ARGV[7])) then return 'duplicate' end
+if not redis.call('SET', p .. 'seen:' .. redis.sha1hex(ARGV[1]), 1, 'NX', 'EX', tonumber(ARGV[7])) then return 'duplicate' end
 local rec = redis.call('HMGET', p .. 'req:' .. ARGV[4], 'u', 'a', 's')
 if not rec[1] then return 'unattributed' end
 local user, t = ARGV[3], ARGV[2]
