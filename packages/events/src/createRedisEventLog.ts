@@ -75,6 +75,7 @@ return out
  *   i <record> <field> <by>                     incr
  *   p <record> <field> <value> <max>            push
  *   s <record> <atField> <atJSON> <k> (<field> <valueJSON>)*k   setIfNewer
+ *   k <record> <field> <from> <atField> <atJSON>  keepPrevious
  *   r <record> <field> <numerator> <denominator> ratio
  * where <record> is the index of the record key (1 = KEYS[4]).
  * Only an entry still pending in the group (XPENDING) and, while the erasure marker exists, still in
@@ -150,7 +151,7 @@ local function fmt(n)
   return format('%.17g', n)
 end
 local function width(t, op, j)
-  if op == 'i' then return 4 elseif op == 's' then return 5 + 2 * tonumber(t[j + 4]) else return 5 end
+  if op == 'i' then return 4 elseif op == 's' then return 5 + 2 * tonumber(t[j + 4]) elseif op == 'k' then return 6 else return 5 end
 end
 -- The reason the effects in t cannot be applied, or nil.
 local function conflict(t)
@@ -205,6 +206,13 @@ local function apply(t)
       if stored == nil or not later(stored, t[j + 3]) then
         v[field] = t[j + 3]
         for k = 1, tonumber(t[j + 4]) do v[t[j + 3 + 2 * k]] = t[j + 4 + 2 * k] end
+        r.dirty = true
+      end
+    elseif op == 'k' then
+      local stored = v[t[j + 4]]
+      local old = v[t[j + 3]]
+      if old ~= nil and (stored == nil or not later(stored, t[j + 5])) then
+        v[field] = old
         r.dirty = true
       end
     elseif op == 'r' then
@@ -398,6 +406,9 @@ function effectTokens(
         for (const [k, v] of pairs) out.push(k, JSON.stringify(v));
         break;
       }
+      case 'keepPrevious':
+        out.push('k', r, e.field, e.from, e.atField, JSON.stringify(e.at));
+        break;
       case 'ratio':
         out.push('r', r, e.field, e.numerator, e.denominator);
         break;

@@ -25,6 +25,20 @@ export type Effect =
       at: string;
       values: Record<string, string | number | boolean>;
     }
+  /**
+   * Copies `from` to `field` when a `setIfNewer` on the same `atField` at `at` would apply; put it
+   * before that `setIfNewer`, so `field` keeps the value the newer event replaces (a previous stock
+   * level or price, for back-in-stock and price-drop notifications).
+   */
+  | {
+      op: 'keepPrevious';
+      kind: EntityKind;
+      id: string;
+      field: string;
+      from: string;
+      atField: string;
+      at: string;
+    }
   /** Sets `field = numerator / denominator` (two number fields) when the denominator is positive. */
   | { op: 'ratio'; kind: EntityKind; id: string; field: string; numerator: string; denominator: string };
 
@@ -44,9 +58,13 @@ export const PRODUCT_FIELDS = {
   addToCartRate: 'addToCartRate',
   /** Units in stock (read by the recommendations' business rules: <= 0 is out of stock). */
   stock: 'stock',
+  /** The stock level before the latest stock event (PUSH: back in stock when it was <= 0). */
+  previousStock: 'previousStock',
   stockUpdatedAt: 'stockUpdatedAt',
   /** Current unit price (read by the business rules' price bands). */
   price: 'price',
+  /** The price before the latest price event (PUSH: price drop). */
+  previousPrice: 'previousPrice',
   priceUpdatedAt: 'priceUpdatedAt',
   newProduct: 'newProduct',
   listedAt: 'listedAt',
@@ -91,10 +109,15 @@ export function effectsOf(event: RecsEvent): Effect[] {
       out.push({ op: 'setIfNewer', kind: 'product', id: pid, atField, at: event.timestamp, values });
     };
     if (event.type === 'new_product') set(PRODUCT_FIELDS.listedAt, { [PRODUCT_FIELDS.newProduct]: true });
+    const keep = (field: string, from: string, atField: string): void => {
+      out.push({ op: 'keepPrevious', kind: 'product', id: pid, field, from, atField, at: event.timestamp });
+    };
     if (event.quantity !== undefined && (event.type === 'stock' || event.type === 'new_product')) {
+      keep(PRODUCT_FIELDS.previousStock, PRODUCT_FIELDS.stock, PRODUCT_FIELDS.stockUpdatedAt);
       set(PRODUCT_FIELDS.stockUpdatedAt, { [PRODUCT_FIELDS.stock]: event.quantity });
     }
     if (event.price !== undefined && (event.type === 'price' || event.type === 'new_product')) {
+      keep(PRODUCT_FIELDS.previousPrice, PRODUCT_FIELDS.price, PRODUCT_FIELDS.priceUpdatedAt);
       set(PRODUCT_FIELDS.priceUpdatedAt, { [PRODUCT_FIELDS.price]: event.price });
     }
     return out;
@@ -206,6 +229,11 @@ export function applyEffects(
     } else if (e.op === 'push') {
       const members = [...((values[e.field] as string[] | undefined) ?? []), e.value];
       values[e.field] = members.length > e.max ? members.slice(members.length - e.max) : members;
+      touched(e.kind, e.id, e.field);
+    } else if (e.op === 'keepPrevious') {
+      const stored = values[e.atField] as string | undefined;
+      if ((stored !== undefined && stored > e.at) || values[e.from] === undefined) continue;
+      values[e.field] = values[e.from]!;
       touched(e.kind, e.id, e.field);
     } else if (e.op === 'setIfNewer') {
       const stored = values[e.atField] as string | undefined;

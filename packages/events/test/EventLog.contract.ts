@@ -360,6 +360,36 @@ export function runEventLogContract(name: string, factory: EventsFactory): void 
       });
     });
 
+    test('stock and price events keep the value they replace, unless they arrive late', async (t) => {
+      const backend = await factory(t);
+      const log = backend.openLog();
+      const stock = (id: string, quantity: number, s: number): RecsEvent => ({
+        eventId: id,
+        type: 'stock',
+        productId: 'P9',
+        quantity,
+        timestamp: at(s),
+      });
+      const price = (id: string, p: number, s: number): RecsEvent => ({
+        eventId: id,
+        type: 'price',
+        productId: 'P9',
+        price: p,
+        timestamp: at(s),
+      });
+      await appendAndApply(log, backend.live, [stock('a', 0, 10), price('p1', 4, 10)], 10);
+      let p9 = (await values(backend.live, 'product', 'P9'))!;
+      assert.equal(p9.previousStock, undefined, 'no stock before the first event');
+      await appendAndApply(
+        log,
+        backend.live,
+        [stock('b', 12, 20), price('p2', 3, 20), stock('late', 5, 15)],
+        10,
+      );
+      p9 = (await values(backend.live, 'product', 'P9'))!;
+      assert.deepEqual([p9.stock, p9.previousStock, p9.price, p9.previousPrice], [12, 0, 3, 4]);
+    });
+
     test('an entry whose effects do not fit the stored record goes to dead letters; the rest apply', async (t) => {
       const backend = await factory(t);
       const log = backend.openLog();

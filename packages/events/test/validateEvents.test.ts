@@ -245,6 +245,15 @@ describe('effectsOf', () => {
     assert.ok(search.every((x) => x.kind === 'user'));
     assert.deepEqual(effectsOf(e({ type: 'stock', userId: undefined, quantity: 4 })), [
       {
+        op: 'keepPrevious',
+        kind: 'product',
+        id: 'P',
+        field: 'previousStock',
+        from: 'stock',
+        atField: 'stockUpdatedAt',
+        at: '2011-11-09T11:00:00.000Z',
+      },
+      {
         op: 'setIfNewer',
         kind: 'product',
         id: 'P',

@@ -12,7 +12,8 @@ import {
   type CircuitState,
 } from './CircuitBreaker';
 import type { LearnedRanker, RankedRow } from './LearnedRanker';
-import { applyRules } from './rules/applyRules';
+import { applyRules, ineligibility } from './rules/applyRules';
+import { decidePush, type PushDecision } from './rules/push';
 import {
   LiveFacts,
   PREFERENCE_FIELDS,
@@ -115,6 +116,17 @@ export class Recommender {
     request: RecommendationRequest,
     variant: VariantConfig = {},
   ): Promise<RecommendationResult> {
+    if (request.surface === 'PUSH') {
+      // PUSH serves the products of a notification trigger, or nothing (see push())
+      const push = await this.push(request);
+      return {
+        modelVersion: this.modelVersion,
+        items: push.send ? push.items.slice(0, request.limit) : [],
+        rulesVersion: this.rules.version,
+        fallback: push.fallback,
+        ...(push.fallbackReason ? { fallbackReason: push.fallbackReason } : {}),
+      };
+    }
     let req = request;
     const shopper = this.shopperFacts(req);
     const learnedOn = variant.ranker !== false;
@@ -218,6 +230,74 @@ export class Recommender {
   /** The shopper's purchase lines before the model's cut-off: the pre-experiment covariate of CUPED. */
   preExperimentPurchases(userId: string): number {
     return this.opts.learned?.purchaseLines(userId) ?? 0;
+  }
+
+  /**
+   * The push notification for a shopper now: a viewed or carted product back in stock, a price drop,
+   * or an abandoned cart (see rules/push.ts), within the frequency caps, with `deliverAfter` in quiet
+   * hours (the shopper's local time is `context.time`, else the server's clock). Products the rules
+   * make ineligible (hidden, out of stock, age, region) are left out; opted-out shoppers get none.
+   */
+  async push(req: RecommendationRequest): Promise<PushResult> {
+    const now = Date.now();
+    const read = await this.budgeted(
+      'live_facts',
+      'push state',
+      async () => {
+        const [state, shopper] = await Promise.all([
+          this.facts.pushState(req.userId),
+          this.facts.shopper(req.userId, req.context.country),
+        ]);
+        return { ...state, shopperFacts: shopper };
+      },
+      () => undefined,
+    );
+    if (!read.value) {
+      return {
+        send: false,
+        reason: 'the live store is unavailable',
+        items: [],
+        fallback: true,
+        fallbackReason: read.failure,
+      };
+    }
+    const { shopper, products, shopperFacts: preferences } = read.value;
+    if (preferences.personalizationOptOut) {
+      return { send: false, reason: 'the shopper opted out of personalisation', items: [], fallback: false };
+    }
+    const decision = decidePush(shopper, products, now, req.context.time ?? now, this.rules.push);
+    if (!decision.send) return { ...decision, items: [], fallback: false };
+    const facts = await this.facts.products(decision.productIds);
+    const eligible = decision.productIds.filter((id) => !ineligibility(id, facts.get(id), preferences));
+    if (eligible.length === 0) {
+      return {
+        send: false,
+        reason: `every product of the ${decision.trigger} trigger is ineligible`,
+        items: [],
+        fallback: false,
+      };
+    }
+    const items: RecommendedItem[] = eligible.map((productId, i) => ({
+      productId,
+      score: 1 - i / (eligible.length + 1),
+      sources: ['push'],
+      reasonCode: decision.trigger,
+      reason:
+        decision.trigger === 'ABANDONED_CART'
+          ? 'Still in your cart'
+          : decision.trigger === 'BACK_IN_STOCK'
+            ? 'Back in stock'
+            : `Cheaper than when you looked: now ${products.get(productId)?.price?.toFixed(2) ?? ''}`.trim(),
+    }));
+    return { ...decision, items, fallback: false };
+  }
+
+  /** Remembers a push sent to the shopper, for the frequency caps. */
+  async recordPushSend(userId: string, at = Date.now()): Promise<void> {
+    await this.facts.store.updateSet('user', userId, PREFERENCE_FIELDS.pushSends, {
+      add: [String(at)],
+      max: Math.max(1, this.rules.push.maxPerWeek * 2),
+    });
   }
 
   /** The ranker's feature contributions for a served item's feature row ([] without a learned ranker). */
@@ -403,6 +483,13 @@ export class Recommender {
     return seeds.length > 1 ? `${name} and ${seeds.length - 1} more of your items` : name;
   }
 }
+
+/** A push decision with the products it is about, as recommendation items. */
+export type PushResult = (PushDecision | { send: false; reason: string }) & {
+  items: RecommendedItem[];
+  fallback: boolean;
+  fallbackReason?: string;
+};
 
 /** The user id an opted-out or forgotten shopper is ranked as: no customer has it (ids are printable). */
 export const ANONYMOUS_USER = '\u0000anonymous';

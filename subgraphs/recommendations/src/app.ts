@@ -104,6 +104,8 @@ export async function buildRecommendationsApp(opts: RecommendationsAppOptions): 
         store.merge('user', userId, { [PREFERENCE_FIELDS.verifiedAdult]: verified }),
       categories: () => categories,
       recordEmailSend: (userId, productIds) => recommender.recordEmailSend(userId, productIds),
+      recordPushSend: (userId) => recommender.recordPushSend(userId),
+      push: (req) => recommender.push(req),
       contributions: (ranked) => recommender.contributions(ranked),
     }),
     gatewaySecret: opts.gatewaySecret,
@@ -139,6 +141,7 @@ export async function buildRecommendationsApp(opts: RecommendationsAppOptions): 
                 unhideFromRecommendations: invalidateUser,
                 setVerifiedAdult: invalidateUser,
                 recordEmailSend: invalidateUser,
+                recordPushSend: invalidateUser,
               },
             },
           }

@@ -15,6 +15,7 @@ import type { SubgraphContext } from '@recs/subgraph-kit';
 import type { FeatureContribution, RecommendationResult, RecommendedItem } from './Recommendation';
 import type { ServingPlan } from './experiments/ServingExperiments';
 import type { RankedRow } from './LearnedRanker';
+import type { PushResult } from './Recommender';
 import {
   parseRecommendationRequest,
   type RecommendationContextInput,
@@ -52,6 +53,8 @@ export interface RecommendationsDeps {
   changeHidden(userId: string, change: HiddenChange): Promise<HiddenFromRecommendations>;
   setVerifiedAdult(userId: string, verified: boolean): Promise<void>;
   recordEmailSend(userId: string, productIds: string[]): Promise<void>;
+  recordPushSend(userId: string): Promise<void>;
+  push(req: RecommendationRequest): Promise<PushResult>;
   /** The ranker's feature contributions for one served item's feature row. */
   contributions(ranked: RankedRow): FeatureContribution[];
   /** The categories a shopper may hide (the catalogue's). */
@@ -230,6 +233,15 @@ export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ct
         await deps.recordEmailSend(userId, args.productIds.map(normaliseProductId));
         return true;
       },
+      recordPushSend: async (_: unknown, args: { userId: string }, ctx: Ctx) => {
+        if (!isValidId(args.userId)) throw badInput('userId', 'must be a user id', args.userId);
+        const userId = normaliseUserId(args.userId);
+        if (!canWriteUser(ctx.principal, userId) && ctx.principal.kind !== 'service') {
+          throw new RecsError(ErrorCode.FORBIDDEN, 'only the shopper or a service key may record pushes');
+        }
+        await deps.recordPushSend(userId);
+        return true;
+      },
       hideFromRecommendations: (_: unknown, args: HideArgs, ctx: Ctx) => {
         const { userId, change } = hideChange(args, ctx, true, deps.categories());
         return deps.changeHidden(userId, change);
@@ -275,6 +287,24 @@ export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ct
     User: {
       __resolveReference: (ref: UserRef, ctx: Ctx) => authorisedUser(ref.id, ctx),
       hiddenFromRecommendations: (user: UserRef) => deps.hidden(user.id),
+      pushNotification: async (user: UserRef, args: { context?: RecommendationContextInput | null }) => {
+        const push = await deps.push(parseRecommendationRequest(user.id, 'PUSH', 10, args.context));
+        const items = push.items.map((item, i) => ({
+          ...item,
+          position: i + 1,
+          product: { id: item.productId },
+        }));
+        if (!push.send) return { send: false, reason: push.reason, items };
+        return {
+          send: true,
+          reason: null,
+          trigger: push.trigger,
+          title: push.title,
+          body: push.body,
+          items,
+          deliverAfter: push.deliverAfter === undefined ? null : new Date(push.deliverAfter).toISOString(),
+        };
+      },
       recommendations: (user: UserRef, args: RecommendationsArgs): Promise<ServedList> =>
         serve(deps, parseRecommendationRequest(user.id, args.surface, args.limit, args.context)),
     },

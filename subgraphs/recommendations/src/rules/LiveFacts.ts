@@ -2,6 +2,7 @@ import { PRIVACY_SETS, userDigest } from '@recs/core';
 import type { FeatureStore, FeatureValue } from '@recs/feature-store';
 import type { CatalogueEntry } from '@recs/pipeline';
 import type { ProductFacts, ShopperFacts } from './applyRules';
+import type { PushProductState, PushShopperState } from './push';
 
 /** The feature-store key prefix of the live catalogue flags and shopper preferences. */
 export const LIVE_KEY_PREFIX = 'recs-live';
@@ -13,6 +14,8 @@ export const PREFERENCE_FIELDS = {
   verifiedAdult: 'verifiedAdult',
   /** The last e-mail sends, newest last, each its product ids joined by newlines. */
   emailSends: 'emailSends',
+  /** Epoch ms of the last push notifications sent (frequency caps), newest last. */
+  pushSends: 'pushSends',
 } as const;
 
 /** One e-mail send as stored in {@link PREFERENCE_FIELDS.emailSends}. */
@@ -86,6 +89,54 @@ export class LiveFacts {
       facts.clicks = num(v.clicks);
     });
     return out;
+  }
+
+  /**
+   * What PUSH decides on: the shopper's recently viewed or carted products (most recent first), live
+   * cart, last event time and past pushes, and the live stock and price history of those products; one
+   * read of the shopper, one MGET of the products.
+   */
+  async pushState(
+    userId: string,
+  ): Promise<{ shopper: PushShopperState; products: Map<string, PushProductState> }> {
+    const [record] = await this.store.getMany('user', [userId]);
+    const v = record?.values ?? {};
+    const actions = strings(v.recentActions) ?? [];
+    const interested: string[] = [];
+    for (const action of [...actions].reverse()) {
+      const at = action.indexOf(':');
+      const type = action.slice(0, at);
+      const id = action.slice(at + 1);
+      if ((type === 'view' || type === 'add_to_cart' || type === 'click') && id && !interested.includes(id)) {
+        interested.push(id);
+      }
+    }
+    const cart = liveCart(actions);
+    const lastEventAt = str(v.lastEventAt);
+    const shopper: PushShopperState = {
+      interested,
+      cart,
+      lastEventAt: lastEventAt ? Date.parse(lastEventAt) : undefined,
+      sentAt: (strings(v[PREFERENCE_FIELDS.pushSends]) ?? []).map(Number).filter(Number.isFinite),
+    };
+    const ids = [...new Set([...interested, ...cart])];
+    const products = new Map<string, PushProductState>();
+    const records = ids.length > 0 ? await this.store.getMany('product', ids) : [];
+    ids.forEach((id, i) => {
+      const p = records[i]?.values ?? {};
+      const time = (x: FeatureValue[string] | undefined) =>
+        typeof x === 'string' ? Date.parse(x) : undefined;
+      products.set(id, {
+        title: this.catalogue.get(id)?.title ?? str(p.title) ?? id,
+        stock: num(p.stock),
+        previousStock: num(p.previousStock),
+        stockUpdatedAt: time(p.stockUpdatedAt),
+        price: num(p.price) ?? this.catalogue.get(id)?.price,
+        previousPrice: num(p.previousPrice),
+        priceUpdatedAt: time(p.priceUpdatedAt),
+      });
+    });
+    return { shopper, products };
   }
 
   /** A product's title: the catalogue's, else the live record's (a new product announced by an event). */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { SURFACES, type Surface } from '../RecommendationRequest';
+import { DEFAULT_PUSH_RULES, type PushRules } from './push';
 
 /** A rule configuration that cannot be used; the message names the file, the path and the value. */
 export class RuleConfigError extends Error {
@@ -50,7 +51,20 @@ export interface RuleConfig {
   version: string;
   surfaces: Record<Surface, SurfaceRules>;
   promotions: Promotion[];
+  /** Frequency caps, quiet hours and trigger windows of PUSH notifications. */
+  push: PushRules;
 }
+
+const PUSH_RANGES: Record<keyof PushRules, [number, number, boolean]> = {
+  maxPerDay: [0, 24, true],
+  maxPerWeek: [0, 100, true],
+  quietStartHour: [0, 23, true],
+  quietEndHour: [0, 23, true],
+  abandonedCartMinutes: [1, 10_080, true],
+  abandonedCartMaxHours: [1, 720, true],
+  triggerWindowDays: [1, 90, true],
+  minPriceDrop: [0.01, 0.9, false],
+};
 
 export const DEFAULT_SURFACE_RULES: SurfaceRules = {
   highMarginThreshold: 0.3,
@@ -73,7 +87,7 @@ export function defaultRuleConfig(): RuleConfig {
   surfaces.SEARCH = { ...DEFAULT_SURFACE_RULES, promotionShare: 0, maxCategoryShare: 1 };
   // one of the home feed's slots explores fresh products
   surfaces.HOME = { ...DEFAULT_SURFACE_RULES, explorationSlots: 1 };
-  return { version: 'default-1', surfaces, promotions: [] };
+  return { version: 'default-1', surfaces, promotions: [], push: { ...DEFAULT_PUSH_RULES } };
 }
 
 const RANGES: Record<keyof SurfaceRules, [number, number, boolean]> = {
@@ -97,27 +111,34 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function surfaceRules(source: string, path: string, raw: unknown, base: SurfaceRules): SurfaceRules {
-  if (!isObject(raw)) fail(source, path, 'must be an object of rule settings', raw);
+/** Numeric settings over `base`, each checked against its [min, max, integer] range. */
+function numericSettings<T extends object>(
+  source: string,
+  path: string,
+  raw: unknown,
+  base: T,
+  ranges: Record<keyof T, [number, number, boolean]>,
+  what: string,
+): T {
+  if (!isObject(raw)) fail(source, path, `must be an object of ${what}s`, raw);
   const out = { ...base };
   for (const [key, value] of Object.entries(raw)) {
-    const range = RANGES[key as keyof SurfaceRules];
-    if (!range)
-      fail(
-        source,
-        `${path}.${key}`,
-        `is not a rule setting (known: ${Object.keys(RANGES).join(', ')})`,
-        value,
-      );
+    const range = ranges[key as keyof T];
+    if (!range) {
+      fail(source, `${path}.${key}`, `is not a ${what} (known: ${Object.keys(ranges).join(', ')})`, value);
+    }
     const [min, max, integer] = range;
     if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
       fail(source, `${path}.${key}`, `must be a number in [${min}, ${max}]`, value);
     }
     if (integer && !Number.isInteger(value)) fail(source, `${path}.${key}`, 'must be an integer', value);
-    out[key as keyof SurfaceRules] = value;
+    (out as Record<string, number>)[key] = value;
   }
   return out;
 }
+
+const surfaceRules = (source: string, path: string, raw: unknown, base: SurfaceRules): SurfaceRules =>
+  numericSettings(source, path, raw, base, RANGES, 'rule setting');
 
 function time(source: string, path: string, raw: unknown): number {
   const t = typeof raw === 'string' ? Date.parse(raw) : NaN;
@@ -143,7 +164,7 @@ function stringList(source: string, path: string, raw: unknown, pattern: RegExp)
  */
 export function parseRuleConfig(raw: unknown, source = 'rules'): RuleConfig {
   if (!isObject(raw)) fail(source, '(top level)', 'must be a JSON object', raw);
-  const known = new Set(['version', 'defaults', 'surfaces', 'promotions']);
+  const known = new Set(['version', 'defaults', 'surfaces', 'promotions', 'push']);
   for (const key of Object.keys(raw))
     if (!known.has(key)) fail(source, key, 'is not a known section', raw[key]);
   if (typeof raw.version !== 'string' || !/^[\w.-]{1,64}$/.test(raw.version)) {
@@ -197,7 +218,11 @@ export function parseRuleConfig(raw: unknown, source = 'rules'): RuleConfig {
       promotions.push({ id: p.id, productIds, from, to, surfaces: promoSurfaces, countries });
     });
   }
-  return { version: raw.version, surfaces, promotions };
+  const push =
+    raw.push === undefined
+      ? { ...DEFAULT_PUSH_RULES }
+      : numericSettings(source, 'push', raw.push, DEFAULT_PUSH_RULES, PUSH_RANGES, 'push setting');
+  return { version: raw.version, surfaces, promotions, push };
 }
 
 /** The rules of `RULES_FILE`, or the defaults when no file is given. */
