@@ -220,6 +220,17 @@ describe('experiments in the serving path', () => {
       (l) => l.experiment === null,
     );
     assert.equal(off.variant, null);
+    // outside any experiment the list goes to the impression log, with its request id and products
+    const logged = await eventually(
+      () => stack.outcomes!.recentImpressions(50),
+      (rows) => rows.some((row) => row.requestId === off.requestId),
+    );
+    const row = logged.find((x) => x.requestId === off.requestId)!;
+    assert.deepEqual(
+      row.items,
+      off.items.map((i) => i.product.id),
+    );
+    assert.equal(row.surface, 'HOME');
   });
 
   test('simulation: a real CTR lift is promoted, a harmful variant rolled back, both audited and reversible', async () => {

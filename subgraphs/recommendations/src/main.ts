@@ -4,7 +4,7 @@ import { loadBundle, loadPromotedBundle, type ModelBundle } from '@recs/pipeline
 import { OutcomeStore, createRedisExperimentStore, loadExperimentsFile } from '@recs/experiments';
 import { ServingExperiments } from './experiments/ServingExperiments';
 import { ModelVersions, type LoadedVersion } from './ModelVersions';
-import { createServingRedis, serveUntilSignal } from '@recs/subgraph-kit';
+import { createServingRedis, serveUntilSignal, startWorkers } from '@recs/subgraph-kit';
 import { buildRecommendationsApp } from './app';
 import { readRecommendationsConfig } from './config';
 import { Recommender } from './Recommender';
@@ -18,6 +18,7 @@ import { recommenderMetrics } from './metrics';
 
 const config = readRecommendationsConfig(process.env);
 const log = createLogger('recommendations', config.logLevel);
+await startWorkers(process.env, { log, memoryState: !config.redisUrl });
 const bundle = await loadPromotedBundle(config.registryDir);
 log.info({ modelVersion: bundle.version }, 'model loaded');
 

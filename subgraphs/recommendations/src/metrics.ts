@@ -22,7 +22,7 @@ export function recommenderMetrics(registry = new Registry()) {
   });
   const exposureErrors = new Counter({
     name: 'recs_exposure_log_failures_total',
-    help: 'Served lists of shoppers in a running experiment whose exposure could not be logged',
+    help: 'Served lists whose exposure (running experiment) or impression-log entry could not be written',
     registers: [registry],
   });
   return {

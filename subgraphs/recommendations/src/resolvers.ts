@@ -42,6 +42,8 @@ export interface RecommendationsDeps {
       latencyMs: number;
       items: string[];
       request?: string;
+      surface: string;
+      modelVersion: string;
     },
   ): void;
   /** Co-purchase neighbours of one product; throws when the graph is unavailable. */
@@ -336,7 +338,8 @@ export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ct
       requestId: (list: ServedList, _args: unknown, ctx: Ctx) => listRequestId(list, ctx),
       // Resolved per request even when the list came from the cache: serving it is the exposure.
       items: (list: ServedList, _args: unknown, ctx: Ctx) => {
-        // an opted-out shopper's lists are not logged with their id
+        // every served list is logged (an exposure, or the impression log); an opted-out shopper's
+        // lists are not
         if (list.plan && list.personalised !== false) {
           deps.logExposure(list.plan, {
             requestId: listRequestId(list, ctx),
@@ -345,6 +348,8 @@ export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ct
             latencyMs: elapsedMs(ctx),
             items: list.items.map((i) => i.productId),
             request: list.request,
+            surface: list.surface,
+            modelVersion: list.modelVersion,
           });
         }
         return list.items.map((item, i) => ({ ...item, position: i + 1, product: { id: item.productId } }));

@@ -254,6 +254,54 @@ export class OutcomeStore {
     return result === 1;
   }
 
+  /**
+   * Logs one served list that no experiment logged (the impression log of all traffic): request id,
+   * surface, model version and the products in order, on a capped stream. No user id: the shop's events
+   * carry the request id, which links them.
+   */
+  async recordImpression(i: {
+    requestId: string;
+    surface: string;
+    modelVersion: string;
+    items: readonly string[];
+  }): Promise<void> {
+    await this.client.xadd(
+      `${this.keys.prefix}impressions`,
+      'MAXLEN',
+      '~',
+      String(this.servedLogLength),
+      '*',
+      'r',
+      i.requestId,
+      's',
+      i.surface,
+      'm',
+      i.modelVersion,
+      'i',
+      JSON.stringify(i.items),
+    );
+  }
+
+  /** The newest entries of the impression log, newest first. */
+  async recentImpressions(
+    max = 100,
+  ): Promise<{ requestId: string; surface: string; modelVersion: string; items: string[] }[]> {
+    const rows = (await this.client.xrevrange(`${this.keys.prefix}impressions`, '+', '-', 'COUNT', max)) as [
+      string,
+      string[],
+    ][];
+    return rows.map(([, f]) => {
+      const m = new Map<string, string>();
+      for (let k = 0; k < f.length; k += 2) m.set(f[k]!, f[k + 1]!);
+      return {
+        requestId: m.get('r')!,
+        surface: m.get('s')!,
+        modelVersion: m.get('m')!,
+        items: JSON.parse(m.get('i') ?? '[]') as string[],
+      };
+    });
+  }
+
   /** Attributes one event to the list it names; each event id counts once. */
   async recordOutcome(o: Outcome): Promise<OutcomeResult> {
     if (!o.requestId || !o.userId || !ATTRIBUTED_TYPES.has(o.type)) return 'ignored';

@@ -118,7 +118,10 @@ export class ServingExperiments {
     return { config, assignments, key, segments: segmentKeys(attrs) };
   }
 
-  /** Logs that a list was served under the plan's logged assignments; never throws, never waits. */
+  /**
+   * Logs a served list: an exposure under the plan's logged assignments, else an entry of the
+   * impression log (no user id). Never throws, never waits.
+   */
   logExposure(
     plan: ServingPlan,
     e: {
@@ -129,19 +132,36 @@ export class ServingExperiments {
       covariate?: number;
       items?: string[];
       request?: string;
+      surface?: string;
+      modelVersion?: string;
     },
   ): void {
+    const outcomes = this.opts.outcomes;
+    if (!outcomes) return;
     const logged = plan.assignments.filter((a) => a.logged);
-    if (!this.opts.outcomes || logged.length === 0) return;
-    this.opts.outcomes
+    const failed = (err: unknown) => {
+      this.opts.onExposureError?.();
+      this.opts.log.warn({ err: (err as Error).message }, 'served list not logged');
+    };
+    if (logged.length === 0) {
+      if (e.surface && e.modelVersion) {
+        outcomes
+          .recordImpression({
+            requestId: e.requestId,
+            surface: e.surface,
+            modelVersion: e.modelVersion,
+            items: e.items ?? [],
+          })
+          .catch(failed);
+      }
+      return;
+    }
+    outcomes
       .recordExposure({
         ...e,
         assignments: logged.map((a) => ({ experimentId: a.experimentId, variant: a.variant })),
         segments: plan.segments,
       })
-      .catch((err: unknown) => {
-        this.opts.onExposureError?.();
-        this.opts.log.warn({ err: (err as Error).message }, 'exposure not logged');
-      });
+      .catch(failed);
   }
 }
