@@ -301,4 +301,38 @@ describe('freshness of recommendations', () => {
     );
     console.log(`# add_to_cart reflected in the CART list ${ms} ms after recordEvents returned`);
   });
+
+  test('a view reaches the next HOME list within 1 s as session candidates, through the cache', async () => {
+    const stack = cached;
+    const userId = `session-${process.pid}`;
+    const shopper = { authorization: `Bearer ${stack.userToken(userId)}` };
+    const HOME = `query { user(id: "${userId}") { recommendations(surface: HOME, limit: 10) {
+      items { product { id } reasonCode reason } } } }`;
+    type Home = {
+      user: { recommendations: { items: { product: { id: string }; reasonCode: string; reason: string }[] } };
+    };
+    const home = async () =>
+      ((await stack.query({ query: HOME }, shopper)).body.data as Home).user.recommendations;
+    const before = await home();
+    assert.ok(
+      before.items.every((i) => i.reasonCode !== 'SESSION'),
+      'no session yet; the list is cached',
+    );
+    const { body } = await stack.query(
+      {
+        query: RECORD,
+        variables: {
+          events: [{ eventId: id('view'), type: 'VIEW', userId, productId: '22726', timestamp: now() }],
+        },
+      },
+      shopper,
+    );
+    assert.equal((body.data!.recordEvents as { accepted: number }).accepted, 1);
+    const ms = await visibleWithin(1000, home, (list) =>
+      list.items.some(
+        (i) => i.reasonCode === 'SESSION' && /^Because you looked at ALARM CLOCK BAKELIKE/.test(i.reason),
+      ),
+    );
+    console.log(`# view reflected in the HOME list ${ms} ms after recordEvents returned`);
+  });
 });

@@ -17,14 +17,15 @@ import {
   type FieldCacheLayout,
 } from '@recs/events';
 import { featureStoreEraser, type FeatureStore } from '@recs/feature-store';
+import { SURFACES } from '@recs/experiments';
 
 /**
  * Where the recommendations subgraph caches `User.recommendations` (mercurius-cache on Redis): every
- * list carries the reference `user:<id>` and its key is `recs:<modelVersion>:<userId>:<surface>:...`
+ * list carries the references `user:<id>` and `user:<id>:<surface>`, and its key is `recs:<modelVersion>:<userId>:<surface>:...`
  * (subgraphs/recommendations/src/resolvers.ts, `userCacheReference` and `recommendationsCacheKey`).
  */
 export const RECOMMENDATIONS_CACHE: FieldCacheLayout = {
-  references: (userId) => [`user:${userId}`],
+  references: (userId) => [`user:${userId}`, ...SURFACES.map((surface) => `user:${userId}:${surface}`)],
   keyPatterns: (userId) => [`User.recommendations~recs:*:${globEscape(userId)}:*`],
 };
 

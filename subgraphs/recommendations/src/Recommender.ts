@@ -12,7 +12,7 @@ import {
   type CircuitState,
 } from './CircuitBreaker';
 import type { LearnedRanker, RankedRow } from './LearnedRanker';
-import { applyRules, ineligibility } from './rules/applyRules';
+import { applyRules, ineligibility, type ShopperFacts } from './rules/applyRules';
 import { decidePush, type PushDecision } from './rules/push';
 import {
   LiveFacts,
@@ -148,7 +148,15 @@ export class Recommender {
       candidates?.catch(() => undefined);
       candidates = undefined;
     }
-    const ranked = reweigh(await (candidates ?? this.candidates(req, learnedOn)), variant.sourceWeights);
+    const ranked = reweigh(
+      await this.withSession(
+        req,
+        await (candidates ?? this.candidates(req, learnedOn)),
+        (await shopper).value,
+        learnedOn,
+      ),
+      variant.sourceWeights,
+    );
     const exclude = new Set(req.context.cartProductIds);
     if (req.context.productId) exclude.add(req.context.productId);
     const depth = this.depth(req);
@@ -303,6 +311,59 @@ export class Recommender {
   /** The ranker's feature contributions for a served item's feature row ([] without a learned ranker). */
   contributions(ranked: RankedRow): FeatureContribution[] {
     return this.opts.learned?.contributions(ranked) ?? [];
+  }
+
+  /**
+   * HOME with a live session: what goes with the products the shopper just viewed (the learned CART
+   * path on the last 5 viewed products as the cart) is interleaved at every other slot from the second,
+   * with the viewed product as the reason, so a view changes the next HOME list. A failed or slow
+   * session ranking leaves the list as it was.
+   */
+  private async withSession(
+    req: RecommendationRequest,
+    ranked: RecommendationResult,
+    shopper: ShopperFacts,
+    learnedOn: boolean,
+  ): Promise<RecommendationResult> {
+    const learned = learnedOn ? this.opts.learned : undefined;
+    const seeds = (shopper.recentlyViewed ?? []).filter((id) => learned?.knows(id)).slice(0, 5);
+    if (req.surface !== 'HOME' || !learned || seeds.length === 0 || ranked.fallback) return ranked;
+    let session: RecommendedItem[];
+    try {
+      session = await this.breaker('ranker').run(() =>
+        withTimeout(
+          learned.cart(req.userId, seeds, req.context.country, 10),
+          this.opts.learnedBudgetMs ?? 150,
+          'session ranking',
+        ),
+      );
+    } catch (err) {
+      this.sourceFailed('ranker', err);
+      return ranked;
+    }
+    const name = this.opts.bundle.catalogue.get(seeds[0]!)?.title ?? seeds[0]!;
+    const picks = session
+      .filter((s) => !seeds.includes(s.productId))
+      .slice(0, 5)
+      .map((s) => ({
+        ...s,
+        sources: [...(s.sources ?? []), 'session'],
+        reasonCode: 'SESSION' as const,
+        reason: `Because you looked at ${name}`,
+      }));
+    const picked = new Set(picks.map((p) => p.productId));
+    const rest = ranked.items.filter((i) => !picked.has(i.productId));
+    const items: RecommendedItem[] = [];
+    while (rest.length > 0 || picks.length > 0) {
+      if (rest.length > 0) items.push(rest.shift()!);
+      if (picks.length > 0) items.push(picks.shift()!);
+    }
+    // scores follow the new order, so the rules and the fill below keep it
+    const top = items[0]?.score ?? 1;
+    return {
+      ...ranked,
+      items: items.map((item, i) => ({ ...item, score: top + 1 - i / (items.length + 1) })),
+    };
   }
 
   /** How many ranked candidates a request asks for, so the rules can drop some and still fill `limit`. */

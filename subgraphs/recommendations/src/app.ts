@@ -53,6 +53,8 @@ function withoutModel(plan: ServingPlan): ServingPlan {
 
 /** Shopper events after which that shopper's cached lists are stale. */
 const INVALIDATING = new Set(['add_to_cart', 'remove_from_cart', 'purchase', 'return']);
+/** Shopper events after which that shopper's cached HOME lists are stale (the live session moved). */
+const SESSION_EVENTS = new Set(['view', 'click']);
 
 /** Builds the recommendations subgraph from injected dependencies, without listening. */
 export async function buildRecommendationsApp(opts: RecommendationsAppOptions): Promise<FastifyInstance> {
@@ -133,7 +135,10 @@ export async function buildRecommendationsApp(opts: RecommendationsAppOptions): 
                       recommender.modelVersion,
                       planKey(serving, self.id, arg),
                     ),
-                  references: ({ self }: { self: { id: string } }) => [userCacheReference(self.id)],
+                  references: ({ self, arg }: { self: { id: string }; arg: { surface: string } }) => [
+                    userCacheReference(self.id),
+                    userCacheReference(self.id, arg.surface),
+                  ],
                 },
               },
               Mutation: {
@@ -164,6 +169,8 @@ export async function buildRecommendationsApp(opts: RecommendationsAppOptions): 
           onApplied: async (event) => {
             if (event.userId && INVALIDATING.has(event.type)) {
               await app.graphql.cache?.invalidate(userCacheReference(event.userId));
+            } else if (event.userId && SESSION_EVENTS.has(event.type)) {
+              await app.graphql.cache?.invalidate(userCacheReference(event.userId, 'HOME'));
             }
           },
         })

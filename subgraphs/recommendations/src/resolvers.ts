@@ -176,8 +176,12 @@ export function planKey(
   }
 }
 
-/** Cache reference of everything cached for one user (invalidated when their preferences change). */
-export const userCacheReference = (userId: string): string => `user:${userId}`;
+/**
+ * Cache reference of everything cached for one user (invalidated when their preferences, cart or
+ * purchases change), or of one surface's lists (HOME: invalidated by views and clicks).
+ */
+export const userCacheReference = (userId: string, surface?: string): string =>
+  surface ? `user:${userId}:${surface}` : `user:${userId}`;
 
 /** Validates a hide/unhide call and checks the caller may change this shopper's data. */
 function hideChange(

@@ -162,6 +162,23 @@ describe('Recommender: business rules with live flags, and SEARCH', () => {
     assert.equal((await home('13047')).personalised, false);
   });
 
+  it('HOME interleaves what goes with the products just viewed, naming the last one', async () => {
+    const { store, recommender } = withStore();
+    const req = parseRecommendationRequest('17850', 'HOME', 10, {});
+    const before = await recommender.recommend(req);
+    assert.ok(before.items.every((i) => i.reasonCode !== 'SESSION'));
+    await store.merge('user', '17850', { recentActions: ['view:22726', 'click:22727'] });
+    const after = await recommender.recommend(req);
+    const session = after.items.filter((i) => i.reasonCode === 'SESSION');
+    assert.ok(session.length >= 3, JSON.stringify(after.items.map((i) => i.reasonCode)));
+    assert.match(session[0]!.reason, /^Because you looked at /);
+    assert.ok(
+      session.every((i) => i.productId !== '22726' && i.productId !== '22727'),
+      'never a viewed one',
+    );
+    assert.equal(after.items.length, 10);
+  });
+
   it('a hidden category disappears from HOME', async () => {
     const { store, recommender } = withStore();
     const before = await recommender.recommend(parseRecommendationRequest('17850', 'HOME', 10, {}));

@@ -191,11 +191,25 @@ export function shopperFacts(
     hiddenCategories: new Set(strings(values?.[PREFERENCE_FIELDS.hiddenCategories]) ?? []),
     verifiedAdult: values?.[PREFERENCE_FIELDS.verifiedAdult] === true,
     liveCart: liveCart(strings(values?.recentActions) ?? []),
+    recentlyViewed: recentlyViewed(strings(values?.recentActions) ?? []),
     recentlySent: new Set(
       (strings(values?.[PREFERENCE_FIELDS.emailSends]) ?? []).flatMap((s) => s.split('\n')),
     ),
     country,
   };
+}
+
+/** Products the shopper viewed or clicked in their recent actions, most recent first, each once. */
+export function recentlyViewed(actions: readonly string[], max = 10): string[] {
+  const out: string[] = [];
+  for (let k = actions.length - 1; k >= 0 && out.length < max; k--) {
+    const action = actions[k]!;
+    const at = action.indexOf(':');
+    const type = action.slice(0, at);
+    const id = action.slice(at + 1);
+    if ((type === 'view' || type === 'click') && id && !out.includes(id)) out.push(id);
+  }
+  return out;
 }
 
 /**

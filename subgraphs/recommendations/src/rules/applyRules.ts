@@ -28,6 +28,8 @@ export interface ShopperFacts {
   verifiedAdult: boolean;
   /** The shopper's live cart from the event stream (added, not removed or bought since), oldest first. */
   liveCart: readonly string[];
+  /** Products the shopper viewed or clicked recently (the live session), most recent first. */
+  recentlyViewed?: readonly string[];
   /** Products of the shopper's last e-mail sends (EMAIL never repeats them). */
   recentlySent: ReadonlySet<string>;
   country?: string;
