@@ -24,7 +24,7 @@ after(async () => {
 
 const SAVE = `mutation ($input: ExperimentInput!) { saveExperiment(input: $input) { id status } }`;
 const LIST = `query ($id: ID!) { user(id: $id) { recommendations(surface: HOME, limit: 10) {
-  requestId experiment variant fallback items { product { id } explain { sources } } } } }`;
+  requestId experiment variant experiments { experimentId variant } fallback items { product { id } explain { sources } } } } }`;
 const RESULTS = `query ($id: ID!, $segment: String) { experimentResults(id: $id, segment: $segment) {
   segments control sampleRatioMismatch
   variants { name disabled users exposures clicks clickUsers purchases orders buyers revenue ctr conversion
@@ -36,6 +36,7 @@ type List = {
   requestId: string;
   experiment: string | null;
   variant: string | null;
+  experiments: { experimentId: string; variant: string }[];
   fallback: boolean;
   items: { product: { id: string }; explain: { sources: string[] } }[];
 };
@@ -233,8 +234,9 @@ describe('experiments in the serving path', () => {
     assert.equal(row.surface, 'HOME');
   });
 
-  test('simulation: a real CTR lift is promoted, a harmful variant rolled back, both audited and reversible', async () => {
-    // winner: true click rates 10% vs 30%; 600 shoppers
+  test('simulation: two experiments at once; the lift is promoted, the harmful one rolled back, audited and reversible', async () => {
+    // two layers, so every shopper is in both; the true click rate multiplies both effects:
+    // 15% x 3 in lift's treatment x 0.2 in harm's treatment
     await ok(
       {
         query: SAVE,
@@ -244,83 +246,60 @@ describe('experiments in the serving path', () => {
       },
       admin,
     );
+    await ok({ query: SAVE, variables: { input: experiment('harm', 'exp-c', { ranker: false }) } }, admin);
     await eventually(
       () => list('sim-probe-1'),
-      (l) => l.experiment === 'lift',
+      (l) => l.experiments.length === 2,
     );
-    const win = await simulateShoppers(stack, {
-      users: 600,
+    const run = await simulateShoppers(stack, {
+      users: 800,
       seed: 1,
-      clickRate: { control: 0.1, treatment: 0.3 },
-      userPrefix: 'lift',
+      userPrefix: 'both',
+      clickRate: (served) => {
+        const variant = (id: string) => served.find((s) => s.experimentId === id)?.variant;
+        return 0.15 * (variant('lift') === 'treatment' ? 3 : 1) * (variant('harm') === 'treatment' ? 0.2 : 1);
+      },
     });
-    assert.equal(win.failedRequests, 0);
-    assert.equal(win.rejectedEvents, 0);
-    const clicks = (win.clicks.control ?? 0) + (win.clicks.treatment ?? 0);
-    const attributed = await eventually(
-      () => results('lift'),
-      (x) => x.variants.reduce((s, v) => s + v.clicks, 0) >= clicks,
-    );
-    for (const v of attributed.variants) assert.equal(v.clicks, win.clicks[v.name] ?? 0, `${v.name} clicks`);
-    assert.equal(attributed.sampleRatioMismatch, false);
+    assert.equal(run.failedRequests, 0);
+    assert.equal(run.rejectedEvents, 0);
+    const sent = Object.values(run.clicks).reduce((a, n) => a + n, 0);
+    // every click is attributed to both experiments the list was served under
+    for (const id of ['lift', 'harm']) {
+      const r = await eventually(
+        () => results(id),
+        (x) => x.variants.reduce((a, v) => a + v.clicks, 0) >= sent,
+      );
+      assert.equal(
+        r.variants.reduce((a, v) => a + v.clicks, 0),
+        sent,
+        `${id}: every click once`,
+      );
+      assert.equal(
+        r.variants.reduce((a, v) => a + v.users, 0),
+        801,
+        `${id}: every shopper once (800 and the probe)`,
+      );
+      assert.equal(r.sampleRatioMismatch, false);
+    }
     const decisions = await ok<{
-      runExperimentAutomation: { experimentId: string; action: string; variant: string; auditId: string }[];
+      runExperimentAutomation: {
+        experimentId: string;
+        action: string;
+        variant: string;
+        reason: string;
+        auditId: string;
+      }[];
     }>({ query: AUTOMATE }, admin);
-    const promoted = decisions.runExperimentAutomation.find((d) => d.experimentId === 'lift')!;
-    assert.equal(promoted.action, 'promote', JSON.stringify(decisions));
-    assert.equal(promoted.variant, 'treatment');
+    const of = (id: string) => decisions.runExperimentAutomation.find((d) => d.experimentId === id)!;
+    assert.equal(of('lift').action, 'promote', JSON.stringify(decisions));
+    assert.equal(of('lift').variant, 'treatment');
+    assert.equal(of('harm').action, 'rollback', JSON.stringify(decisions));
+    assert.equal(of('harm').variant, 'treatment');
+    assert.match(of('harm').reason, /CTR -\d+\.\d% vs control/);
     const status = await ok<{ experiment: { status: string; winner: string } }>({
       query: '{ experiment(id: "lift") { status winner } }',
     });
     assert.deepEqual(status.experiment, { status: 'PROMOTED', winner: 'treatment' });
-    // once promoted, every shopper of the experiment gets the winner and nothing is logged
-    const after = await eventually(
-      () => list('lift-1-0'),
-      (l) => l.experiment === null,
-    );
-    assert.equal(after.variant, null);
-    const audit = await ok<{
-      experimentAudit: { id: string; actor: string; action: string; automatic: boolean }[];
-    }>({
-      query: '{ experimentAudit(experimentId: "lift") { id actor action automatic } }',
-    });
-    assert.deepEqual(audit.experimentAudit[0], {
-      id: promoted.auditId,
-      actor: 'automation',
-      action: 'promote',
-      automatic: true,
-    });
-    const undo = await ok<{ revertExperimentChange: { status: string } }>(
-      { query: `mutation { revertExperimentChange(auditId: "${promoted.auditId}") { status } }` },
-      admin,
-    );
-    assert.equal(undo.revertExperimentChange.status, 'RUNNING');
-    await ok({ query: 'mutation { setExperimentStatus(id: "lift", status: STOPPED) { status } }' }, admin);
-
-    // harmful: true click rates 30% vs 5%
-    await ok({ query: SAVE, variables: { input: experiment('harm', 'exp-c', { ranker: false }) } }, admin);
-    await eventually(
-      () => list('sim-probe-2'),
-      (l) => l.experiment === 'harm',
-    );
-    const bad = await simulateShoppers(stack, {
-      users: 600,
-      seed: 2,
-      clickRate: { control: 0.3, treatment: 0.05 },
-      userPrefix: 'harm',
-    });
-    const badClicks = (bad.clicks.control ?? 0) + (bad.clicks.treatment ?? 0);
-    await eventually(
-      () => results('harm'),
-      (x) => x.variants.reduce((s, v) => s + v.clicks, 0) >= badClicks,
-    );
-    const rolled = await ok<{
-      runExperimentAutomation: { experimentId: string; action: string; variant: string; reason: string }[];
-    }>({ query: AUTOMATE }, admin);
-    const rollback = rolled.runExperimentAutomation.find((d) => d.experimentId === 'harm')!;
-    assert.equal(rollback.action, 'rollback');
-    assert.equal(rollback.variant, 'treatment');
-    assert.match(rollback.reason, /CTR -\d+\.\d% vs control/);
     const harm = await ok<{
       experiment: { status: string; variants: { name: string; disabled: boolean }[] };
     }>({
@@ -331,8 +310,31 @@ describe('experiments in the serving path', () => {
       harm.experiment.variants.map((v) => v.disabled),
       [false, true],
     );
+    // once promoted and stopped, nothing is logged for these shoppers
+    const after = await eventually(
+      () => list('both-1-0'),
+      (l) => l.experiment === null,
+    );
+    assert.equal(after.variant, null);
+    const audit = await ok<{
+      experimentAudit: { id: string; actor: string; action: string; automatic: boolean }[];
+    }>({
+      query: '{ experimentAudit(experimentId: "lift") { id actor action automatic } }',
+    });
+    assert.deepEqual(audit.experimentAudit[0], {
+      id: of('lift').auditId,
+      actor: 'automation',
+      action: 'promote',
+      automatic: true,
+    });
+    const undo = await ok<{ revertExperimentChange: { status: string } }>(
+      { query: `mutation { revertExperimentChange(auditId: "${of('lift').auditId}") { status } }` },
+      admin,
+    );
+    assert.equal(undo.revertExperimentChange.status, 'RUNNING');
+    await ok({ query: 'mutation { setExperimentStatus(id: "lift", status: STOPPED) { status } }' }, admin);
     console.log(
-      `# simulation: lift ${JSON.stringify(win.served)} clicks ${JSON.stringify(win.clicks)} in ${win.ms} ms; harm ${JSON.stringify(bad.served)} clicks ${JSON.stringify(bad.clicks)} in ${bad.ms} ms`,
+      `# simulation: ${JSON.stringify(run.served)} lists, clicks ${JSON.stringify(run.clicks)} in ${run.ms} ms; ${JSON.stringify(decisions.runExperimentAutomation.map((d) => [d.experimentId, d.action]))}`,
     );
   });
 });

@@ -7,4 +7,5 @@ export {
   type SimulationOptions,
   type SimulationReport,
   type SimulationTarget,
+  type ServedVariant,
 } from './simulateShoppers';

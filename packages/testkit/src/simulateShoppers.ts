@@ -13,8 +13,11 @@ export interface SimulationOptions {
   /** Shoppers; each asks for one list and may click and buy. */
   users: number;
   seed: number;
-  /** The true probability that a shopper served a variant clicks (by variant name; `default` otherwise). */
-  clickRate: Record<string, number>;
+  /**
+   * The true probability that a shopper clicks: by the variant the list names (`default` otherwise),
+   * or a function of every experiment and variant the list was served under (several at once).
+   */
+  clickRate: Record<string, number> | ((served: readonly ServedVariant[]) => number);
   /** Probability that a clicking shopper then buys the clicked product. Default 0.3. */
   purchaseRate?: number;
   surface?: 'HOME' | 'CART' | 'PRODUCT';
@@ -22,6 +25,11 @@ export interface SimulationOptions {
   concurrency?: number;
   /** Prefix of the simulated user ids (keep runs apart). Default `sim`. */
   userPrefix?: string;
+}
+
+export interface ServedVariant {
+  experimentId: string;
+  variant: string;
 }
 
 export interface SimulationReport {
@@ -36,7 +44,7 @@ export interface SimulationReport {
 }
 
 const LIST = `query Sim($id: ID!, $surface: Surface!) {
-  user(id: $id) { recommendations(surface: $surface, limit: 10) { requestId experiment variant items { product { id } } } }
+  user(id: $id) { recommendations(surface: $surface, limit: 10) { requestId experiment variant experiments { experimentId variant } items { product { id } } } }
 }`;
 const RECORD = `mutation SimEvents($events: [EventInput!]!) {
   recordEvents(events: $events) { accepted duplicates rejected { index message } }
@@ -81,6 +89,7 @@ export async function simulateShoppers(
               recommendations: {
                 requestId: string;
                 variant: string | null;
+                experiments: ServedVariant[];
                 items: { product: { id: string } }[];
               };
             }
@@ -93,7 +102,10 @@ export async function simulateShoppers(
       const variant = list.variant ?? 'none';
       add(report.served, variant);
       const [clickFlip, buyFlip, priceFlip] = flips[i]!;
-      const rate = opts.clickRate[variant] ?? opts.clickRate.default ?? 0;
+      const rate =
+        typeof opts.clickRate === 'function'
+          ? opts.clickRate(list.experiments)
+          : (opts.clickRate[variant] ?? opts.clickRate.default ?? 0);
       const product = list.items[0]?.product.id;
       if (!product || clickFlip >= rate) continue;
       const timestamp = new Date().toISOString();

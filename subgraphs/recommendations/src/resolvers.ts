@@ -360,6 +360,12 @@ export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ct
       },
       rulesVersion: (list: ServedList) => list.rulesVersion ?? 'none',
       personalised: (list: ServedList) => list.personalised !== false,
+      experiments: (list: ServedList) =>
+        list.personalised === false
+          ? []
+          : (list.plan?.assignments ?? [])
+              .filter((a) => a.logged)
+              .map((a) => ({ experimentId: a.experimentId, variant: a.variant })),
     },
     RecommendationItem: {
       explain: (item: RecommendedItem) => ({
