@@ -10,7 +10,7 @@
  * the committed client operations (HomeFeed, CartRecommendations with 20 co-purchased cart items)
  * through the gateway with a service API key, at fixed rates, one bounded step per rate and surface:
  *   - cache off: RECOMMENDATIONS_CACHE_TTL_SECONDS=0 on the recommendations subgraph;
- *   - cache on: the default 30 s TTL (the subgraph is restarted between the modes).
+ *   - cache on: the default 120 s TTL (the subgraph is restarted between the modes).
  * Users are real customer ids drawn from a seeded Zipf distribution (rank 1 = most orders); a user's
  * cart is fixed (seeded by the user id), so a returning shopper asks the same question.
  * Latency is measured from the scheduled send time to the end of the response (no coordinated
@@ -38,7 +38,7 @@ const DATASET = 'data/online-retail/online_retail_until_2011-11-09.csv.gz';
 const SURFACES = ['HOME', 'CART'] as const;
 type Surface = (typeof SURFACES)[number];
 type Mode = 'off' | 'on';
-const CACHE_TTL_ON = 30;
+const CACHE_TTL_ON = 120;
 const CART_SIZE = 20;
 const HOME_LIMIT = 20;
 const CART_LIMIT = 10;

@@ -302,6 +302,33 @@ describe('freshness of recommendations', () => {
     console.log(`# add_to_cart reflected in the CART list ${ms} ms after recordEvents returned`);
   });
 
+  test('a stock-out drops every cached list showing the product within 1 s', async () => {
+    const stack = cached;
+    const userId = `stockout-${process.pid}`;
+    const shopper = { authorization: `Bearer ${stack.userToken(userId)}` };
+    const HOME = `query { user(id: "${userId}") { recommendations(surface: HOME, limit: 10) { items { product { id } } } } }`;
+    type Home = { user: { recommendations: { items: { product: { id: string } }[] } } };
+    const ids = async () =>
+      ((await stack.query({ query: HOME }, shopper)).body.data as Home).user.recommendations.items.map(
+        (i) => i.product.id,
+      );
+    const before = await ids();
+    assert.deepEqual(await ids(), before, 'cached');
+    const gone = before[0]!;
+    const { body } = await stack.query(
+      {
+        query: RECORD,
+        variables: {
+          events: [{ eventId: id('oos'), type: 'STOCK', productId: gone, quantity: 0, timestamp: now() }],
+        },
+      },
+      { 'x-api-key': stack.adminKey },
+    );
+    assert.equal((body.data!.recordEvents as { accepted: number }).accepted, 1);
+    const ms = await visibleWithin(1000, ids, (list) => !list.includes(gone) && list.length === 10);
+    console.log(`# stock-out reflected in a cached HOME list ${ms} ms after recordEvents returned`);
+  });
+
   test('a view reaches the next HOME list within 1 s as session candidates, through the cache', async () => {
     const stack = cached;
     const userId = `session-${process.pid}`;

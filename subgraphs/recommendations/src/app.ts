@@ -10,6 +10,7 @@ import type { ServingExperiments, ServingPlan } from './experiments/ServingExper
 import {
   buildResolvers,
   planKey,
+  productCacheReference,
   recommendationsCacheKey,
   type RecommendationsDeps,
   userCacheReference,
@@ -135,9 +136,15 @@ export async function buildRecommendationsApp(opts: RecommendationsAppOptions): 
                       recommender.modelVersion,
                       planKey(serving, self.id, arg),
                     ),
-                  references: ({ self, arg }: { self: { id: string }; arg: { surface: string } }) => [
+                  // the shopper, the shopper's surface, and every product in the list (a stock-out drops it)
+                  references: (
+                    { self, arg }: { self: { id: string }; arg: { surface: string } },
+                    _key: string,
+                    result?: { items?: { productId: string }[] },
+                  ) => [
                     userCacheReference(self.id),
                     userCacheReference(self.id, arg.surface),
+                    ...(result?.items ?? []).map((item) => productCacheReference(item.productId)),
                   ],
                 },
               },
@@ -167,7 +174,10 @@ export async function buildRecommendationsApp(opts: RecommendationsAppOptions): 
           applyState: false,
           logger: opts.logger.child({ component: 'cache-invalidation' }),
           onApplied: async (event) => {
-            if (event.userId && INVALIDATING.has(event.type)) {
+            if (event.type === 'stock' && event.productId && (event.quantity ?? 1) <= 0) {
+              // out of stock: every cached list showing the product
+              await app.graphql.cache?.invalidate(productCacheReference(event.productId));
+            } else if (event.userId && INVALIDATING.has(event.type)) {
               await app.graphql.cache?.invalidate(userCacheReference(event.userId));
             } else if (event.userId && SESSION_EVENTS.has(event.type)) {
               await app.graphql.cache?.invalidate(userCacheReference(event.userId, 'HOME'));

@@ -35,7 +35,7 @@ export function readRecommendationsConfig(e: Env): RecommendationsConfig {
     experimentsFile: env.optStr(e, 'EXPERIMENTS_FILE'),
     experimentsRefreshMs: env.int(e, 'EXPERIMENTS_REFRESH_MS', 1000, 100, 600_000),
     registryDir: env.str(e, 'MODEL_REGISTRY_DIR', 'var/models'),
-    cacheTtlSeconds: env.int(e, 'RECOMMENDATIONS_CACHE_TTL_SECONDS', 30, 0, 3600),
+    cacheTtlSeconds: env.int(e, 'RECOMMENDATIONS_CACHE_TTL_SECONDS', 120, 0, 3600),
     logLevel: env.oneOf(e, 'LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error'], 'info'),
   };
 }

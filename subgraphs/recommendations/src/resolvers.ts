@@ -180,6 +180,9 @@ export function planKey(
  * Cache reference of everything cached for one user (invalidated when their preferences, cart or
  * purchases change), or of one surface's lists (HOME: invalidated by views and clicks).
  */
+/** Cache reference of every cached list that shows a product (invalidated when it goes out of stock). */
+export const productCacheReference = (productId: string): string => `product:${productId}`;
+
 export const userCacheReference = (userId: string, surface?: string): string =>
   surface ? `user:${userId}:${surface}` : `user:${userId}`;
 
