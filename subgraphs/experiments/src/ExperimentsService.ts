@@ -35,6 +35,11 @@ export class ExperimentsService {
     readonly store: ExperimentStore,
     private readonly opts: {
       outcomes?: OutcomeStore;
+      /**
+       * Set when changes would not reach serving (no shared store: the embedded first run), with why;
+       * every change then fails with BACKEND_UNAVAILABLE and this reason.
+       */
+      readOnly?: string;
       /** Model versions a variant may name (the registry's); unchecked when absent. */
       modelVersions?: () => Promise<ReadonlySet<string>>;
       log: Logger;
@@ -55,6 +60,9 @@ export class ExperimentsService {
     next: (current: Experiment | null) => Experiment | null,
     meta: Omit<AuditEntry, 'id' | 'at' | 'experimentId' | 'before' | 'after'>,
   ): Promise<AuditEntry> {
+    if (this.opts.readOnly && meta.actor !== 'file') {
+      throw new RecsError(ErrorCode.BACKEND_UNAVAILABLE, this.opts.readOnly);
+    }
     const modelVersions = await this.opts.modelVersions?.();
     const entry = await this.store.change(id, next, meta, (set) =>
       validateExperiments(set, { modelVersions }),

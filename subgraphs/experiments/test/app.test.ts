@@ -256,6 +256,18 @@ describe('experiments subgraph', () => {
     assert.match(body.errors![0]!.message, /REDIS_URL/);
   });
 
+  test('without a shared store, changes are refused with the reason (the file still imports)', async () => {
+    const readOnly = new ExperimentsService(createMemoryExperimentStore(), {
+      log: createLogger('experiments-test', 'silent'),
+      readOnly: 'experiment changes need REDIS_URL',
+    });
+    assert.equal(await readOnly.importMissing(EXPERIMENTS), 3);
+    await assert.rejects(
+      readOnly.change('x', () => null, { actor: 'admin:k', action: 'save', reason: '', automatic: false }),
+      (err: Error & { code?: string }) => /need REDIS_URL/.test(err.message),
+    );
+  });
+
   test('an unknown surface is a configuration error naming it', () => {
     assert.throws(
       () => validateExperiments([{ ...EXPERIMENTS[0]!, surfaces: ['CHECKOUT' as 'CART'] }]),
