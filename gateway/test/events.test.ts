@@ -329,6 +329,41 @@ describe('freshness of recommendations', () => {
     console.log(`# stock-out reflected in a cached HOME list ${ms} ms after recordEvents returned`);
   });
 
+  test('a first purchase personalises the next HOME list within 1 s, through the cache', async () => {
+    const stack = cached;
+    const userId = `buyer-${process.pid}`;
+    const shopper = { authorization: `Bearer ${stack.userToken(userId)}` };
+    const HOME = `query { user(id: "${userId}") { recommendations(surface: HOME, limit: 10) { items { product { id } reasonCode } } } }`;
+    type Home = { user: { recommendations: { items: { product: { id: string }; reasonCode: string }[] } } };
+    const home = async () =>
+      ((await stack.query({ query: HOME }, shopper)).body.data as Home).user.recommendations;
+    const personal = (list: Awaited<ReturnType<typeof home>>) =>
+      list.items.filter((i) => i.reasonCode === 'BUY_AGAIN' || i.reasonCode === 'FOR_YOU').length;
+    assert.equal(personal(await home()), 0, 'a new shopper: cold start, now cached');
+    const { body } = await stack.query(
+      {
+        query: RECORD,
+        variables: {
+          events: [
+            {
+              eventId: id('buy'),
+              type: 'PURCHASE',
+              userId,
+              productId: '22726',
+              quantity: 2,
+              price: 3.75,
+              timestamp: now(),
+            },
+          ],
+        },
+      },
+      shopper,
+    );
+    assert.equal((body.data!.recordEvents as { accepted: number }).accepted, 1);
+    const ms = await visibleWithin(1000, home, (list) => personal(list) > 0);
+    console.log(`# first purchase reflected in the HOME list ${ms} ms after recordEvents returned`);
+  });
+
   test('a view reaches the next HOME list within 1 s as session candidates, through the cache', async () => {
     const stack = cached;
     const userId = `session-${process.pid}`;

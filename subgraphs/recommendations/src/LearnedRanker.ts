@@ -183,10 +183,21 @@ export class LearnedRanker {
       }));
   }
 
-  /** HOME: buy-again, "for you" and trending, ranked; cold start for shoppers without history. */
-  async home(userId: string, country: string | undefined, limit: number): Promise<RecommendedItem[]> {
-    if (!this.m.matrix.users.has(userId)) return this.coldStart(country, limit);
-    return this.rank('home', userId, [], country, limit);
+  /**
+   * HOME: buy-again, "for you" and trending, ranked; cold start for shoppers without history.
+   * `livePurchases` (products bought since the model's cut-off, from the event stream) join the
+   * shopper's history as one more order at the cut-off, so a purchase changes the next HOME list and a
+   * new shopper's first order personalises it.
+   */
+  async home(
+    userId: string,
+    country: string | undefined,
+    limit: number,
+    livePurchases: readonly string[] = [],
+  ): Promise<RecommendedItem[]> {
+    const history = withLivePurchases(this.m, userId, this.m.matrix.users.get(userId), livePurchases);
+    if (!history) return this.coldStart(country, limit);
+    return this.rank('home', userId, [], country, limit, history);
   }
 
   /**
@@ -256,10 +267,12 @@ export class LearnedRanker {
     cart: string[],
     country: string | undefined,
     limit: number,
+    history?: UserHistory,
   ): Promise<RecommendedItem[]> {
     const ranker = this.rankers[surface];
     if (!ranker) throw new Error(`the model version has no ${surface} ranker`);
-    const q = queryOf(this.m, userId, cart, country ?? null, this.m.matrix.until);
+    const base = queryOf(this.m, userId, cart, country ?? null, this.m.matrix.until);
+    const q = history ? { ...base, history } : base;
     const f = candidateFeatures(this.m, q, surface);
     if (f.items.length === 0) return [];
     const scores = await ranker.predict(f.x, f.items.length);
@@ -396,4 +409,39 @@ function medianRow(x: Float32Array, n: number, dim: number): Float32Array {
     out[f] = n % 2 ? col[(n - 1) >> 1]! : (col[n / 2 - 1]! + col[n / 2]!) / 2;
   }
   return out;
+}
+
+/**
+ * The shopper's history with the products bought since the cut-off added as one order at the cut-off
+ * (the models' "now"): invoice counts +1, last purchase time and purchase lines updated. Products the
+ * model does not know are left out. Undefined when the shopper has neither history nor live purchases.
+ */
+export function withLivePurchases(
+  m: CandidateModels,
+  userId: string,
+  history: UserHistory | undefined,
+  livePurchases: readonly string[],
+): UserHistory | undefined {
+  const bought = [...new Set(livePurchases)]
+    .map((id) => m.matrix.index.get(id))
+    .filter((i): i is number => i !== undefined);
+  if (bought.length === 0) return history;
+  const now = m.matrix.until;
+  const counts = new Map<number, { invoices: number; lastTs: number }>();
+  history?.items.forEach((item, k) =>
+    counts.set(item, { invoices: history.invoices[k]!, lastTs: history.lastTs[k]! }),
+  );
+  for (const item of bought) {
+    const c = counts.get(item);
+    counts.set(item, { invoices: (c?.invoices ?? 0) + 1, lastTs: now });
+  }
+  const items = [...counts.keys()].sort((a, b) => a - b);
+  return {
+    userId,
+    items: Int32Array.from(items),
+    invoices: Int32Array.from(items.map((i) => counts.get(i)!.invoices)),
+    lastTs: Float64Array.from(items.map((i) => counts.get(i)!.lastTs)),
+    lines: [...(history?.lines ?? []), ...bought.map((item) => ({ item, ts: now }))],
+    country: history?.country ?? null,
+  };
 }

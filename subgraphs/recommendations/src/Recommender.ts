@@ -141,12 +141,17 @@ export class Recommender {
       // ranking starts with the preferences read; an opted-out shopper's ranking is redone below
       candidates = this.candidates(req, learnedOn);
     }
-    if ((await shopper).value.personalizationOptOut) {
+    const live = (await shopper).value;
+    if (live.personalizationOptOut) {
       // opted out of personalisation (or forgotten): ranked as a stranger, nothing from their history
       anonymous = true;
       req = anonymised(req);
       candidates?.catch(() => undefined);
       candidates = undefined;
+    } else if ((req.surface === 'HOME' || req.surface === 'EMAIL') && (live.livePurchases ?? []).length > 0) {
+      // bought since the model's cut-off: ranked again with those orders in the history
+      candidates?.catch(() => undefined);
+      candidates = this.candidates(req, learnedOn, live.livePurchases);
     }
     const ranked = reweigh(
       await this.withSession(
@@ -372,7 +377,11 @@ export class Recommender {
   }
 
   /** The ranked candidates: learned path, else graph and popularity; SEARCH re-ranks its own results. */
-  private async candidates(req: RecommendationRequest, learnedOn: boolean): Promise<RecommendationResult> {
+  private async candidates(
+    req: RecommendationRequest,
+    learnedOn: boolean,
+    livePurchases: readonly string[] = [],
+  ): Promise<RecommendationResult> {
     const learned = learnedOn ? this.opts.learned : undefined;
     const depth = this.depth(req);
     const cart =
@@ -413,7 +422,7 @@ export class Recommender {
         const ranked = await this.breaker('ranker').run(() =>
           withTimeout(
             req.surface === 'HOME' || req.surface === 'EMAIL'
-              ? learned.home(req.userId, req.context.country, depth)
+              ? learned.home(req.userId, req.context.country, depth, livePurchases)
               : req.surface === 'SEARCH'
                 ? learned.search(
                     req.userId,

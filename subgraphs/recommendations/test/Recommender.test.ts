@@ -179,6 +179,21 @@ describe('Recommender: business rules with live flags, and SEARCH', () => {
     assert.equal(after.items.length, 10);
   });
 
+  it('a purchase since the cut-off joins the history: a new shopper’s first order personalises HOME', async () => {
+    const { store, recommender } = withStore();
+    const req = parseRecommendationRequest('brand-new-shopper', 'HOME', 10, { country: 'GB' });
+    const before = await recommender.recommend(req);
+    assert.ok(before.items.every((i) => i.reasonCode !== 'BUY_AGAIN' && i.reasonCode !== 'FOR_YOU'));
+    await store.merge('user', 'brand-new-shopper', { recentActions: ['purchase:22726', 'purchase:22727'] });
+    const after = await recommender.recommend(req);
+    const personal = after.items.filter((i) => i.reasonCode === 'BUY_AGAIN' || i.reasonCode === 'FOR_YOU');
+    assert.ok(personal.length > 0, JSON.stringify(after.items.map((i) => [i.productId, i.reasonCode])));
+    assert.notDeepEqual(
+      after.items.map((i) => i.productId),
+      before.items.map((i) => i.productId),
+    );
+  });
+
   it('a hidden category disappears from HOME', async () => {
     const { store, recommender } = withStore();
     const before = await recommender.recommend(parseRecommendationRequest('17850', 'HOME', 10, {}));

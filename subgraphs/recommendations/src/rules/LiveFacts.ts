@@ -1,4 +1,5 @@
 import { PRIVACY_SETS, userDigest } from '@recs/core';
+import { RECENT_ACTIONS_MAX } from '@recs/events';
 import type { FeatureStore, FeatureValue } from '@recs/feature-store';
 import type { CatalogueEntry } from '@recs/pipeline';
 import type { ProductFacts, ShopperFacts } from './applyRules';
@@ -102,15 +103,7 @@ export class LiveFacts {
     const [record] = await this.store.getMany('user', [userId]);
     const v = record?.values ?? {};
     const actions = strings(v.recentActions) ?? [];
-    const interested: string[] = [];
-    for (const action of [...actions].reverse()) {
-      const at = action.indexOf(':');
-      const type = action.slice(0, at);
-      const id = action.slice(at + 1);
-      if ((type === 'view' || type === 'add_to_cart' || type === 'click') && id && !interested.includes(id)) {
-        interested.push(id);
-      }
-    }
+    const interested = recentOf(actions, ['view', 'add_to_cart', 'click'], RECENT_ACTIONS_MAX);
     const cart = liveCart(actions);
     const lastEventAt = str(v.lastEventAt);
     const shopper: PushShopperState = {
@@ -192,6 +185,7 @@ export function shopperFacts(
     verifiedAdult: values?.[PREFERENCE_FIELDS.verifiedAdult] === true,
     liveCart: liveCart(strings(values?.recentActions) ?? []),
     recentlyViewed: recentlyViewed(strings(values?.recentActions) ?? []),
+    livePurchases: recentlyBought(strings(values?.recentActions) ?? []),
     recentlySent: new Set(
       (strings(values?.[PREFERENCE_FIELDS.emailSends]) ?? []).flatMap((s) => s.split('\n')),
     ),
@@ -199,18 +193,25 @@ export function shopperFacts(
   };
 }
 
-/** Products the shopper viewed or clicked in their recent actions, most recent first, each once. */
-export function recentlyViewed(actions: readonly string[], max = 10): string[] {
+/** Products of the given action types in the recent actions, most recent first, each once. */
+function recentOf(actions: readonly string[], types: readonly string[], max: number): string[] {
   const out: string[] = [];
   for (let k = actions.length - 1; k >= 0 && out.length < max; k--) {
     const action = actions[k]!;
     const at = action.indexOf(':');
-    const type = action.slice(0, at);
     const id = action.slice(at + 1);
-    if ((type === 'view' || type === 'click') && id && !out.includes(id)) out.push(id);
+    if (types.includes(action.slice(0, at)) && id && !out.includes(id)) out.push(id);
   }
   return out;
 }
+
+/** Products the shopper viewed or clicked in their recent actions, most recent first, each once. */
+export const recentlyViewed = (actions: readonly string[], max = 10): string[] =>
+  recentOf(actions, ['view', 'click'], max);
+
+/** Products the shopper bought in their recent actions (since the model's cut-off), most recent first. */
+export const recentlyBought = (actions: readonly string[], max = 20): string[] =>
+  recentOf(actions, ['purchase'], max);
 
 /**
  * The cart the event stream implies: products added to the cart and not removed or bought since, from

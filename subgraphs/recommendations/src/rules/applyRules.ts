@@ -30,6 +30,8 @@ export interface ShopperFacts {
   liveCart: readonly string[];
   /** Products the shopper viewed or clicked recently (the live session), most recent first. */
   recentlyViewed?: readonly string[];
+  /** Products the shopper bought since the model's cut-off (the event stream), most recent first. */
+  livePurchases?: readonly string[];
   /** Products of the shopper's last e-mail sends (EMAIL never repeats them). */
   recentlySent: ReadonlySet<string>;
   country?: string;
