@@ -13,6 +13,7 @@ import { candidateArtefacts } from './models/candidateArtefacts';
 import { trainRankers } from './ranker/trainRanker';
 import { FEATURES } from './ranker/features';
 import type { Manifest } from './registry/Manifest';
+import { chooseIndex } from '@recs/vector-index';
 
 /** Datasets the trainer knows how to read. */
 export const DATASETS = ['online-retail'] as const;
@@ -144,6 +145,7 @@ export async function train(opts: TrainOptions): Promise<Manifest> {
       },
       timings,
       cleaning: data.report as unknown as Record<string, unknown>,
+      vectorIndex: chooseIndex({ size: data.catalogue.size }),
     },
   );
   log(`published ${Object.keys(manifest.files).length} artefacts in ${Date.now() - t6} ms`);

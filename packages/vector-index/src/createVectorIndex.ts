@@ -3,21 +3,36 @@ import { FaissIndex } from './FaissIndex';
 import { assertInteger, describe } from './validate';
 import type { VectorIndex } from './VectorIndex';
 
-/** Options for {@link createVectorIndex}. The HNSW settings are ignored for flat indexes. */
+/** Options for {@link createVectorIndex}. Settings of other structures than `type` are ignored. */
 export interface CreateVectorIndexOptions {
   /** `'faiss'` needs the native addon (see {@link faissAvailable}); `'brute-force'` is pure TypeScript. */
   backend: 'faiss' | 'brute-force';
   /** Vector dimension. */
   dim: number;
-  /** faiss structure: exact `'flat'` (default) or approximate `'hnsw'`. Brute force is always flat. */
-  type?: 'flat' | 'hnsw';
+  /**
+   * faiss structure: exact `'flat'` (default), or approximate `'hnsw'` (graph), `'ivf-flat'` /
+   * `'ivf-pq'` (inverted lists over raw / product-quantised vectors). Brute force is always flat.
+   */
+  type?: IndexType;
   /** HNSW graph degree M (default 32). */
   hnswM?: number;
   /** HNSW candidate-list size while searching (default 128); higher is slower but more accurate. */
   efSearch?: number;
   /** HNSW candidate-list size while adding (default 80); higher builds slower but a better graph. */
   efConstruction?: number;
+  /** IVF: number of inverted lists (k-means cells); the first add() must hold at least this many vectors. */
+  nlist?: number;
+  /** IVF: lists visited per search (default 32, at most nlist); higher is slower but more accurate. */
+  nprobe?: number;
+  /** IVF-PQ: sub-quantizers (bytes per vector; must divide dim). */
+  pqM?: number;
+  /** IVF-PQ: re-rank the best `refine × k` candidates by exact score from the stored vectors (default 1: off). */
+  refine?: number;
 }
+
+/** Index structures; all but `'flat'` are faiss-only and approximate. */
+export const INDEX_TYPES = ['flat', 'hnsw', 'ivf-flat', 'ivf-pq'] as const;
+export type IndexType = (typeof INDEX_TYPES)[number];
 
 /**
  * HNSW defaults. On 10k random unit vectors in 64-d (harder than real embeddings) they give recall@10
@@ -25,14 +40,17 @@ export interface CreateVectorIndexOptions {
  */
 export const HNSW_DEFAULTS = { hnswM: 32, efSearch: 128, efConstruction: 80 } as const;
 
+/** IVF defaults, for about 250k vectors (nlist ~ 2 sqrt(n)); `chooseIndex` picks them by catalogue size. */
+export const IVF_DEFAULTS = { nlist: 1024, nprobe: 32, pqM: 16 } as const;
+
 const MAX_DIM = 65_536;
 
 /** Creates an empty inner-product index; throws on invalid options or when faiss is requested but not built. */
 export function createVectorIndex(opts: CreateVectorIndexOptions): VectorIndex {
   const dim = assertInteger('dim', opts?.dim, 1, MAX_DIM);
   const type = opts.type ?? 'flat';
-  if (type !== 'flat' && type !== 'hnsw') {
-    throw new RangeError(`type must be 'flat' or 'hnsw'; received ${describe(type)}`);
+  if (!(INDEX_TYPES as readonly unknown[]).includes(type)) {
+    throw new RangeError(`type must be one of ${INDEX_TYPES.join(', ')}; received ${describe(type)}`);
   }
   switch (opts.backend) {
     case 'brute-force':
@@ -42,6 +60,15 @@ export function createVectorIndex(opts: CreateVectorIndexOptions): VectorIndex {
       return BruteForceIndex.create(dim);
     case 'faiss':
       if (type === 'flat') return FaissIndex.create(dim, { type: 'flat' });
+      if (type === 'ivf-flat' || type === 'ivf-pq') {
+        const nlist = assertInteger('nlist', opts.nlist ?? IVF_DEFAULTS.nlist, 1, 1 << 24);
+        const nprobe = assertInteger('nprobe', opts.nprobe ?? Math.min(IVF_DEFAULTS.nprobe, nlist), 1, nlist);
+        if (type === 'ivf-flat') return FaissIndex.create(dim, { type, nlist, nprobe });
+        const pqM = assertInteger('pqM', opts.pqM ?? IVF_DEFAULTS.pqM, 1, dim);
+        if (dim % pqM !== 0) throw new RangeError(`pqM must divide dim ${dim}; received ${pqM}`);
+        const refine = assertInteger('refine', opts.refine ?? 1, 1, 1024);
+        return FaissIndex.create(dim, { type, nlist, nprobe, pqM, ...(refine > 1 ? { refine } : {}) });
+      }
       return FaissIndex.create(dim, {
         type: 'hnsw',
         hnswM: assertInteger('hnswM', opts.hnswM ?? HNSW_DEFAULTS.hnswM, 2, 1024),

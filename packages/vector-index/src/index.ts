@@ -1,6 +1,28 @@
 export type { Metric, SearchHit, SearchOptions, VectorIndex } from './VectorIndex';
-export { createVectorIndex, HNSW_DEFAULTS, type CreateVectorIndexOptions } from './createVectorIndex';
+export {
+  createVectorIndex,
+  HNSW_DEFAULTS,
+  IVF_DEFAULTS,
+  INDEX_TYPES,
+  type CreateVectorIndexOptions,
+  type IndexType,
+} from './createVectorIndex';
 export { loadVectorIndex } from './loadVectorIndex';
 export { faissAvailable } from './faissAvailable';
 export { BruteForceIndex } from './BruteForceIndex';
-export { FaissIndex, type FaissIndexParams } from './FaissIndex';
+export {
+  FaissIndex,
+  FAISS_KINDS,
+  type FaissIndexParams,
+  type FaissKind,
+  type FaissSearchParams,
+} from './FaissIndex';
+export {
+  chooseIndex,
+  ivfLists,
+  CALIBRATION,
+  type CalibrationPoint,
+  type IndexChoice,
+  type IndexParams,
+  type IndexRequirements,
+} from './chooseIndex';

@@ -14,6 +14,8 @@ export async function loadVectorIndex(dir: string): Promise<VectorIndex> {
       return new BruteForceIndex(store);
     case 'faiss-flat':
     case 'faiss-hnsw':
+    case 'faiss-ivf-flat':
+    case 'faiss-ivf-pq':
       return FaissIndex.restore(dir, meta, store);
     default:
       throw new Error(`${dir}: unknown index kind ${JSON.stringify(meta.kind)} in meta.json`);

@@ -1,3 +1,5 @@
+import type { IndexChoice } from '@recs/vector-index';
+
 /** The description of one trained model version, written next to its artefacts. */
 export interface Manifest {
   version: string;
@@ -14,4 +16,6 @@ export interface Manifest {
   /** Wall time of each training step, ms. */
   timings?: Record<string, number>;
   cleaning: Record<string, unknown>;
+  /** The embedding index structure and settings chosen for this catalogue size (`chooseIndex`). */
+  vectorIndex?: IndexChoice;
 }
