@@ -60,6 +60,8 @@ export class Gateway {
       gateway,
       introspection: dev,
       includeStacktraceInErrorResponses: false,
+      // main.ts drains on SIGTERM / SIGINT itself; Apollo's own handler would re-raise the signal first
+      stopOnTerminationSignals: false,
       plugins: [
         dev
           ? ApolloServerPluginLandingPageLocalDefault({ embed: true })

@@ -9,13 +9,14 @@ import {
   loadExperimentsFile,
 } from '@recs/experiments';
 import { ModelRegistry } from '@recs/pipeline';
-import { serveUntilSignal } from '@recs/subgraph-kit';
+import { serveUntilSignal, startWorkers } from '@recs/subgraph-kit';
 import { buildExperimentsApp } from './app';
 import { readExperimentsConfig } from './config';
 import { ExperimentsService } from './ExperimentsService';
 
 const config = readExperimentsConfig(process.env);
 const log = createLogger('experiments', config.logLevel);
+const role = await startWorkers(process.env, { log, memoryState: !config.redisUrl });
 const redis = config.redisUrl
   ? new Redis(config.redisUrl, { connectionName: 'recs-experiments', maxRetriesPerRequest: 2 })
   : undefined;
@@ -26,6 +27,9 @@ const service = new ExperimentsService(
   {
     outcomes: redis ? new OutcomeStore(redis) : undefined,
     modelVersions: async () => new Set((await registry.list()).map((m) => m.version)),
+    readOnly: redis
+      ? undefined
+      : 'experiment changes need REDIS_URL: without a shared store the recommendations servers would not see them (embedded mode serves EXPERIMENTS_FILE)',
     log,
   },
 );
@@ -52,7 +56,8 @@ const app = await buildExperimentsApp({
           store: new OutcomeStore(redis),
         }
       : undefined,
-  automationIntervalSeconds: config.automationIntervalSeconds,
+  // one automation timer per server, not per worker
+  automationIntervalSeconds: role.lead ? config.automationIntervalSeconds : 0,
 });
 await serveUntilSignal(app, {
   host: config.host,

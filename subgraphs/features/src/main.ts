@@ -10,7 +10,7 @@ import {
 } from '@recs/events';
 import { createMemoryFeatureStore, createRedisFeatureStore } from '@recs/feature-store';
 import { ModelRegistry, promotedVersion, publishFeatures, type ModelArtefacts } from '@recs/pipeline';
-import { serveUntilSignal } from '@recs/subgraph-kit';
+import { serveUntilSignal, startWorkers } from '@recs/subgraph-kit';
 import { buildFeaturesApp } from './app';
 import { readFeaturesConfig } from './config';
 import { driftReferences } from './drift';
@@ -18,6 +18,8 @@ import { purgeForgotten } from './privacy';
 
 const config = readFeaturesConfig(process.env);
 const log = createLogger('features', config.logLevel);
+// Each worker's event consumer joins the same group under its own name (`<hostname>-<pid>`).
+await startWorkers(process.env, { log, memoryState: !config.redisUrl });
 const store = config.redisUrl
   ? createRedisFeatureStore({ url: config.redisUrl })
   : createMemoryFeatureStore();
