@@ -215,6 +215,7 @@ describe('forgetUser on Redis', () => {
     assert.ok(has(/:v1:event-id:/), 'idempotency keys');
     assert.ok(has(/^User\.recommendations~/), 'cached lists');
     assert.ok(has(/^r:user:/), 'the cache reference set');
+    assert.ok(has(/^r:product:/), 'product reference sets shared with other shoppers hold its cache keys');
     assert.ok(has(/:set:personalization-opt-out$/), 'the opt-out flag');
     assert.ok(has(/-recs-exp:users:privacy-exp:/), "the experiment's per-shopper counters");
 

@@ -57,6 +57,12 @@ export interface FieldCacheLayout {
    * set expired first; ids inside must be escaped with {@link globEscape}.
    */
   keyPatterns(userId: string): string[];
+  /**
+   * Reference sets shared by many shoppers' answers (e.g. `product:*`, one per product in a list),
+   * as `SCAN MATCH` patterns without the `r:` prefix: the shopper's keys are removed from each of
+   * them (their members are cache keys, which hold the shopper's id).
+   */
+  sharedReferencePatterns?: string[];
 }
 
 /**
@@ -93,8 +99,20 @@ export function createFieldCacheEraser(opts: {
         await scan(`k:${pattern}`, sets);
       }
       for (const k of values) sets.add(`k:${k}`);
-      const all = [...values, ...sets];
       let removed = 0;
+      const shared = new Set<string>();
+      for (const pattern of layout.sharedReferencePatterns ?? []) await scan(`r:${pattern}`, shared);
+      for (const set of shared) {
+        for (const pattern of layout.keyPatterns(userId)) {
+          let cursor = '0';
+          do {
+            const [next, members] = await client.sscan(set, cursor, 'MATCH', pattern, 'COUNT', 1000);
+            if (members.length > 0) removed += await client.srem(set, ...members);
+            cursor = next;
+          } while (cursor !== '0');
+        }
+      }
+      const all = [...values, ...sets];
       for (let i = 0; i < all.length; i += 500) removed += await client.del(...all.slice(i, i + 500));
       return removed;
     },

@@ -21,12 +21,14 @@ import { SURFACES } from '@recs/experiments';
 
 /**
  * Where the recommendations subgraph caches `User.recommendations` (mercurius-cache on Redis): every
- * list carries the references `user:<id>` and `user:<id>:<surface>`, and its key is `recs:<modelVersion>:<userId>:<surface>:...`
+ * list carries the references `user:<id>`, `user:<id>:<surface>` and `product:<id>` per item, and its key is `recs:<modelVersion>:<userId>:<surface>:...`
  * (subgraphs/recommendations/src/resolvers.ts, `userCacheReference` and `recommendationsCacheKey`).
  */
 export const RECOMMENDATIONS_CACHE: FieldCacheLayout = {
   references: (userId) => [`user:${userId}`, ...SURFACES.map((surface) => `user:${userId}:${surface}`)],
   keyPatterns: (userId) => [`User.recommendations~recs:*:${globEscape(userId)}:*`],
+  // every list also carries product:<id> references, shared with other shoppers' lists
+  sharedReferencePatterns: ['product:*'],
 };
 
 export interface PrivacyOptions {
