@@ -22,7 +22,7 @@ const RECORD = `mutation Record($events: [EventInput!]!) {
 }`;
 const ACTIVITY = `query Activity($userId: ID!, $productId: ID!) {
   user(id: $userId) { activity { recentActions actions lastSessionId } }
-  product(id: $productId) { activity { views clicks impressions addToCarts purchases unitsSold ctr addToCartRate stock } }
+  product(id: $productId) { activity { views clicks impressions addToCarts purchases unitsSold ctr addToCartRate stock viewsToday views7d purchasesToday purchases7d } }
 }`;
 type Activity = {
   user: { activity: { recentActions: string[]; actions: number; lastSessionId: string | null } };
@@ -37,6 +37,10 @@ type Activity = {
       ctr: number | null;
       addToCartRate: number | null;
       stock: number | null;
+      viewsToday: number;
+      views7d: number;
+      purchasesToday: number;
+      purchases7d: number;
     };
   };
 };
@@ -134,6 +138,11 @@ describe('recording events through the gateway', () => {
         p.unitsSold - b.unitsSold,
       ],
       [2, 1, 1, 1, 6],
+    );
+    // the trending windows count the events of today (their timestamps are now)
+    assert.deepEqual(
+      [p.viewsToday - b.viewsToday, p.purchasesToday - b.purchasesToday, p.views7d - b.views7d],
+      [1, 1, 1],
     );
     assert.equal(p.ctr, p.clicks / p.impressions);
     assert.equal(p.addToCartRate, p.addToCarts / p.views);

@@ -1,5 +1,5 @@
 import type { FeatureRecord, FeatureValue } from '@recs/feature-store';
-import { PRODUCT_FIELDS as P, USER_FIELDS as U } from './effects';
+import { PRODUCT_FIELDS as P, TREND_DAYS, USER_FIELDS as U, dayWindow } from './effects';
 
 /** A product's live activity as the consumer keeps it (zeros when no event was ever applied). */
 export interface ProductActivity {
@@ -17,6 +17,13 @@ export interface ProductActivity {
   price: number | null;
   newProduct: boolean;
   listedAt: string | null;
+  /** Trending windows (UTC days, from the event stream): views and purchases today and in the last 7 days. */
+  viewsToday: number;
+  views7d: number;
+  purchasesToday: number;
+  purchases7d: number;
+  /** Views today over the mean daily views of the 6 days before; null without views before today. */
+  trend: number | null;
   /** ISO 8601 UTC time of the last write to the live record, or null. */
   updatedAt: string | null;
 }
@@ -37,9 +44,20 @@ const num = (v: FeatureValue[string] | undefined): number | null =>
 const str = (v: FeatureValue[string] | undefined): string | null => (typeof v === 'string' ? v : null);
 
 /** Reads the live product record written by the consumer (other fields of the record are ignored). */
-export function productActivity(record: FeatureRecord | null): ProductActivity {
+export function productActivity(record: FeatureRecord | null, now: number = Date.now()): ProductActivity {
   const v = record?.values ?? {};
+  const today = Math.floor(now / 86_400_000);
+  const ring = (x: FeatureValue[string] | undefined): string[] =>
+    Array.isArray(x) ? x.filter((e): e is string => typeof e === 'string') : [];
+  const views = dayWindow(ring(v[P.viewsByDay]), today, TREND_DAYS);
+  const purchases = dayWindow(ring(v[P.purchasesByDay]), today, TREND_DAYS);
+  const before = (views.total - views.day) / (TREND_DAYS - 1);
   return {
+    viewsToday: views.day,
+    views7d: views.total,
+    purchasesToday: purchases.day,
+    purchases7d: purchases.total,
+    trend: before > 0 ? views.day / before : null,
     views: num(v[P.views]) ?? 0,
     clicks: num(v[P.clicks]) ?? 0,
     impressions: num(v[P.impressions]) ?? 0,

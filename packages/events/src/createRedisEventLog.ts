@@ -76,6 +76,7 @@ return out
  *   p <record> <field> <value> <max>            push
  *   s <record> <atField> <atJSON> <k> (<field> <valueJSON>)*k   setIfNewer
  *   k <record> <field> <from> <atField> <atJSON>  keepPrevious
+ *   d <record> <field> <day> <by> <days>         dayIncr
  *   r <record> <field> <numerator> <denominator> ratio
  * where <record> is the index of the record key (1 = KEYS[4]).
  * Only an entry still pending in the group (XPENDING) and, while the erasure marker exists, still in
@@ -151,7 +152,7 @@ local function fmt(n)
   return format('%.17g', n)
 end
 local function width(t, op, j)
-  if op == 'i' then return 4 elseif op == 's' then return 5 + 2 * tonumber(t[j + 4]) elseif op == 'k' then return 6 else return 5 end
+  if op == 'i' then return 4 elseif op == 's' then return 5 + 2 * tonumber(t[j + 4]) elseif op == 'k' or op == 'd' then return 6 else return 5 end
 end
 -- The reason the effects in t cannot be applied, or nil.
 local function conflict(t)
@@ -164,7 +165,7 @@ local function conflict(t)
     local field = t[j + 2]
     if op == 'i' then
       if number(r, field) == nil then return 'field "' .. field .. '" of ' .. KEYS[ri + 3] .. ' is not a number' end
-    elseif op == 'p' then
+    elseif op == 'p' or op == 'd' then
       if array(r, field) == nil then
         return 'field "' .. field .. '" of ' .. KEYS[ri + 3] .. ' is not an array of strings'
       end
@@ -206,6 +207,31 @@ local function apply(t)
       if stored == nil or not later(stored, t[j + 3]) then
         v[field] = t[j + 3]
         for k = 1, tonumber(t[j + 4]) do v[t[j + 3 + 2 * k]] = t[j + 4 + 2 * k] end
+        r.dirty = true
+      end
+    elseif op == 'd' then
+      -- a ring of "<day>:<count>", oldest first, over the last <days> days up to the newest seen
+      local a = array(r, field)
+      local day, by, days = tonumber(t[j + 3]), tonumber(t[j + 4]), tonumber(t[j + 5])
+      local counts, order, newest = {}, {}, day
+      for _, entry in ipairs(a) do
+        local sep = string.find(entry, ':', 1, true)
+        local d = tonumber(sub(entry, 1, sep - 1))
+        counts[d] = tonumber(sub(entry, sep + 1))
+        order[#order + 1] = d
+        if d > newest then newest = d end
+      end
+      if day > newest - days then
+        if counts[day] == nil then order[#order + 1] = day end
+        counts[day] = (counts[day] or 0) + by
+        table.sort(order)
+        local kept = {}
+        for _, d in ipairs(order) do
+          if d > newest - days then kept[#kept + 1] = format('%d', d) .. ':' .. fmt(counts[d]) end
+        end
+        r.arrays[field] = kept
+        r.pushed = r.pushed or {}
+        r.pushed[field] = true
         r.dirty = true
       end
     elseif op == 'k' then
@@ -408,6 +434,9 @@ function effectTokens(
       }
       case 'keepPrevious':
         out.push('k', r, e.field, e.from, e.atField, JSON.stringify(e.at));
+        break;
+      case 'dayIncr':
+        out.push('d', r, e.field, String(e.day), String(e.by), String(e.days));
         break;
       case 'ratio':
         out.push('r', r, e.field, e.numerator, e.denominator);

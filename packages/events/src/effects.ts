@@ -39,6 +39,12 @@ export type Effect =
       atField: string;
       at: string;
     }
+  /**
+   * Adds `by` to day `day` (days since the epoch, UTC) of a ring of daily counts kept in a string-array
+   * field (`"<day>:<count>"`, oldest first), keeping only the last `days` days up to the newest seen;
+   * a day older than that is ignored. The trending windows of a product.
+   */
+  | { op: 'dayIncr'; kind: EntityKind; id: string; field: string; day: number; by: number; days: number }
   /** Sets `field = numerator / denominator` (two number fields) when the denominator is positive. */
   | { op: 'ratio'; kind: EntityKind; id: string; field: string; numerator: string; denominator: string };
 
@@ -68,7 +74,17 @@ export const PRODUCT_FIELDS = {
   priceUpdatedAt: 'priceUpdatedAt',
   newProduct: 'newProduct',
   listedAt: 'listedAt',
+  /** Daily view counts of the last {@link TREND_DAYS} days, `"<day>:<count>"` (trending windows). */
+  viewsByDay: 'viewsByDay',
+  /** Daily purchase events of the last {@link TREND_DAYS} days. */
+  purchasesByDay: 'purchasesByDay',
 } as const;
+
+/** Days the trending windows keep. */
+export const TREND_DAYS = 7;
+
+/** Days since the epoch (UTC) of an ISO time. */
+export const dayOf = (iso: string): number => Math.floor(Date.parse(iso) / 86_400_000);
 
 /** Fields the consumer writes to live user records (`recs-live:v1:feat:user:<id>`). */
 export const USER_FIELDS = {
@@ -136,6 +152,17 @@ export function effectsOf(event: RecsEvent): Effect[] {
         by: event.quantity ?? 1,
       });
     }
+    if (type === 'view' || type === 'purchase') {
+      out.push({
+        op: 'dayIncr',
+        kind: 'product',
+        id: pid,
+        field: type === 'view' ? PRODUCT_FIELDS.viewsByDay : PRODUCT_FIELDS.purchasesByDay,
+        day: dayOf(event.timestamp),
+        by: 1,
+        days: TREND_DAYS,
+      });
+    }
     if (type === 'click' || type === 'impression') {
       out.push({
         op: 'ratio',
@@ -197,7 +224,7 @@ export function conflictOf(
       if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) {
         return `field "${e.field}" of ${e.kind} ${e.id} is not a number`;
       }
-    } else if (e.op === 'push') {
+    } else if (e.op === 'push' || e.op === 'dayIncr') {
       const v = values[e.field];
       if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) {
         return `field "${e.field}" of ${e.kind} ${e.id} is not an array of strings`;
@@ -230,6 +257,9 @@ export function applyEffects(
       const members = [...((values[e.field] as string[] | undefined) ?? []), e.value];
       values[e.field] = members.length > e.max ? members.slice(members.length - e.max) : members;
       touched(e.kind, e.id, e.field);
+    } else if (e.op === 'dayIncr') {
+      values[e.field] = addToDay((values[e.field] as string[] | undefined) ?? [], e.day, e.by, e.days);
+      touched(e.kind, e.id, e.field);
     } else if (e.op === 'keepPrevious') {
       const stored = values[e.atField] as string | undefined;
       if ((stored !== undefined && stored > e.at) || values[e.from] === undefined) continue;
@@ -253,4 +283,32 @@ export function applyEffects(
       touched(e.kind, e.id, e.field);
     }
   }
+}
+
+/** The JS twin of the Lua `d` op: a ring of `"<day>:<count>"`, oldest first, over the last `days` days. */
+export function addToDay(ring: readonly string[], day: number, by: number, days: number): string[] {
+  const counts = new Map(ring.map((entry) => entry.split(':').map(Number) as [number, number]));
+  const newest = Math.max(day, ...counts.keys());
+  if (day <= newest - days) return [...ring];
+  counts.set(day, (counts.get(day) ?? 0) + by);
+  return [...counts]
+    .filter(([d]) => d > newest - days)
+    .sort((a, b) => a[0] - b[0])
+    .map(([d, n]) => `${d}:${n}`);
+}
+
+/** The count of `day` and the sum of the `window` days up to it, from a daily ring. */
+export function dayWindow(
+  ring: readonly string[],
+  day: number,
+  window: number,
+): { day: number; total: number } {
+  let today = 0;
+  let total = 0;
+  for (const entry of ring) {
+    const [d, n] = entry.split(':').map(Number) as [number, number];
+    if (d === day) today = n;
+    if (d <= day && d > day - window) total += n;
+  }
+  return { day: today, total };
 }

@@ -27,6 +27,10 @@ export {
   PRODUCT_FIELDS,
   USER_FIELDS,
   RECENT_ACTIONS_MAX,
+  TREND_DAYS,
+  addToDay,
+  dayOf,
+  dayWindow,
   type Effect,
 } from './effects';
 export { productActivity, userActivity, type ProductActivity, type UserActivity } from './activity';

@@ -5,6 +5,7 @@ import type { EntityKind, FeatureValue } from '@recs/feature-store';
 import {
   EventConsumer,
   applyEffects,
+  dayOf,
   effectsOf,
   encodeEvent,
   type ApplyOutcome,
@@ -303,6 +304,8 @@ export function runEventLogContract(name: string, factory: EventsFactory): void 
         addToCartRate: 1,
         purchases: 1,
         unitsSold: 3,
+        viewsByDay: [`${dayOf(at(0))}:1`],
+        purchasesByDay: [`${dayOf(at(0))}:1`],
       });
       const user = await values(backend.live, 'user', 'u1');
       assert.deepEqual(user, {
@@ -358,6 +361,27 @@ export function runEventLogContract(name: string, factory: EventsFactory): void 
         priceUpdatedAt: at(70),
         price: 1.25,
       });
+    });
+
+    test('views and purchases fill 7-day trending windows; a day older than the window is ignored', async (t) => {
+      const backend = await factory(t);
+      const log = backend.openLog();
+      const DAY = 86_400_000;
+      const base = Date.parse('2026-11-20T12:00:00.000Z');
+      const view = (n: number, day: number): RecsEvent =>
+        shopper(`tv${n}`, 'view', 'T1', 'u1', { timestamp: new Date(base + day * DAY).toISOString() });
+      const events = [view(1, 0), view(2, 0), view(3, -1), view(4, -3)];
+      events.push(
+        shopper('tp', 'purchase', 'T1', 'u1', { timestamp: new Date(base).toISOString(), quantity: 2 }),
+      );
+      await appendAndApply(log, backend.live, events, 10);
+      // six days later: the days before the 7-day window leave the ring, and a late view of such a
+      // day changes nothing
+      await appendAndApply(log, backend.live, [view(5, 6), view(6, -5)], 10);
+      const t1 = (await values(backend.live, 'product', 'T1'))!;
+      const d0 = Math.floor(base / DAY);
+      assert.deepEqual(t1.viewsByDay, [`${d0}:2`, `${d0 + 6}:1`]);
+      assert.deepEqual(t1.purchasesByDay, [`${d0}:1`]);
     });
 
     test('stock and price events keep the value they replace, unless they arrive late', async (t) => {

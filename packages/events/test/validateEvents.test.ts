@@ -222,6 +222,7 @@ describe('effectsOf', () => {
       effectsOf(e({})).map((x) => [x.op, x.kind, 'field' in x ? x.field : x.atField]),
       [
         ['incr', 'product', 'views'],
+        ['dayIncr', 'product', 'viewsByDay'],
         ['ratio', 'product', 'addToCartRate'],
         ['incr', 'user', 'actions'],
         ['push', 'user', 'recentActions'],
