@@ -143,15 +143,42 @@ describe('authentication and authorisation', () => {
 
   test('a bearer token reads its own user', async () => {
     const { body } = await stack.query(
-      { query: '{ user(id: "17850") { id features { orderCount country } } }' },
+      {
+        query: `{ user(id: "17850") { id features { orderCount country categoryPreferences { category share } priceSensitivity } }
+          product(id: "85123A") { features { orders7d orders30d category pricePercentile } } }`,
+      },
       { authorization: `Bearer ${stack.userToken('17850')}` },
     );
     assert.equal(body.errors, undefined);
-    const user = (body.data as { user: { id: string; features: { orderCount: number; country: string } } })
-      .user;
+    type Data = {
+      user: {
+        id: string;
+        features: {
+          orderCount: number;
+          country: string;
+          categoryPreferences: { category: string; share: number }[];
+          priceSensitivity: number;
+        };
+      };
+      product: {
+        features: { orders7d: number; orders30d: number; category: string; pricePercentile: number };
+      };
+    };
+    const { user, product } = body.data as Data;
     assert.equal(user.id, '17850');
     assert.ok(user.features.orderCount > 0);
     assert.equal(user.features.country, 'GB');
+    const shares = user.features.categoryPreferences.map((c) => c.share);
+    assert.ok(
+      shares.length > 0 && shares.every((x, i) => x > 0 && x <= 1 && (i === 0 || x <= shares[i - 1]!)),
+    );
+    assert.ok(user.features.priceSensitivity >= 0 && user.features.priceSensitivity <= 1);
+    assert.ok(product.features.orders7d <= product.features.orders30d);
+    assert.ok(
+      product.features.category &&
+        product.features.pricePercentile >= 0 &&
+        product.features.pricePercentile <= 1,
+    );
   });
 
   test("a bearer token gets FORBIDDEN for another user's recommendations and features", async () => {

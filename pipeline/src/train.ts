@@ -95,7 +95,7 @@ export async function train(opts: TrainOptions): Promise<Manifest> {
     catalogue: [...data.catalogue.values()],
     popularity,
     coPurchase,
-    userFeatures: computeUserFeatures(data.interactions),
+    userFeatures: computeUserFeatures(data.interactions, data.catalogue),
     productFeatures: computeProductFeatures(data.interactions, data.catalogue, opts.until),
   };
   const timings: Record<string, number> = {

@@ -108,6 +108,15 @@ export function createResolvers(deps: ResolverDeps): GraphQLResolverMap<Ctx> {
       personalizationOptOut: (user: { id: string }, _args: unknown, ctx: Ctx) =>
         ctx.loaders.optOut.load(user.id),
     },
+    UserFeatures: {
+      categoryPreferences: (f: { categoryPreferences?: unknown }) =>
+        (Array.isArray(f.categoryPreferences) ? (f.categoryPreferences as string[]) : []).map((entry) => {
+          const at = entry.lastIndexOf(':');
+          return { category: entry.slice(0, at), share: Number(entry.slice(at + 1)) };
+        }),
+      priceSensitivity: (f: { priceSensitivity?: unknown }) =>
+        typeof f.priceSensitivity === 'number' ? f.priceSensitivity : null,
+    },
     Product: {
       __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
       features: async (product: { id: string }, _args: unknown, ctx: Ctx) =>
