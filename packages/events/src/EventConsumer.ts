@@ -116,10 +116,20 @@ export class EventConsumer {
   }
 
   /** Stops after the batch in progress (which is applied and acknowledged, or left pending). */
-  async stop(): Promise<void> {
+  /**
+   * Stops reading and resolves when the loop has ended, or after `waitMs` at most: a batch stuck on an
+   * unreachable Redis stays pending (a later consumer claims it) and the loop ends once its log closes.
+   */
+  async stop(waitMs = Infinity): Promise<void> {
     this.running = false;
     this.abort.abort();
-    await this.loop;
+    if (!Number.isFinite(waitMs)) {
+      await this.loop;
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.loop, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
   }
 
   /** True when the group has nothing pending and nothing undelivered (every event so far is applied). */

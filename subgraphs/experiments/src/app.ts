@@ -85,9 +85,7 @@ export async function buildExperimentsApp(opts: ExperimentsAppOptions): Promise<
   app.addHook('onClose', async () => {
     if (timer) clearInterval(timer);
     await round;
-    if (consumer) {
-      await Promise.race([consumer.stop(), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
-    }
+    await consumer?.stop(3000);
     await outcomes?.log.close();
   });
   return app;

@@ -285,17 +285,11 @@ export async function buildFeaturesApp(opts: FeaturesAppOptions): Promise<Fastif
     });
   }
   app.addHook('onClose', async () => {
-    const stopped = consumer?.stop();
     // A batch stuck on an unreachable Redis stays pending (a later consumer claims it): wait a little,
     // then closing the log fails whatever is still queued and the consumer's loop ends.
-    const atMost = async (ms: number): Promise<void> => {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([stopped, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-      clearTimeout(timer);
-    };
-    await atMost(3000);
+    await consumer?.stop(3000);
     await events.log.close();
-    await atMost(2000);
+    await consumer?.stop(2000);
   });
   return app;
 }

@@ -193,9 +193,7 @@ export async function buildRecommendationsApp(opts: RecommendationsAppOptions): 
   if (events) {
     app.addHook('onClose', async () => {
       // a read blocked on an unreachable Redis ends when the log closes
-      if (consumer) {
-        await Promise.race([consumer.stop(), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
-      }
+      await consumer?.stop(3000);
       await events.log.close();
     });
   }
