@@ -1,5 +1,4 @@
 import {
-  AUTOMATION_DEFAULTS,
   applyDecision,
   analyse,
   decide,
@@ -162,5 +161,3 @@ export class ExperimentsService {
     return result.after;
   }
 }
-
-export { AUTOMATION_DEFAULTS };

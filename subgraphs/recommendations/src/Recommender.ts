@@ -130,34 +130,34 @@ export class Recommender {
     let req = request;
     const shopper = this.shopperFacts(req);
     const learnedOn = variant.ranker !== false;
-    let anonymous = false;
-    let candidates: Promise<RecommendationResult> | undefined;
-    if (req.surface === 'CART' && req.context.cartProductIds.length === 0) {
-      // no cart in the request: the cart the event stream saw (add_to_cart within the last second counts)
-      const facts = (await shopper).value;
-      const cart = facts.personalizationOptOut ? [] : facts.liveCart.slice(-20);
-      if (cart.length > 0) req = { ...req, context: { ...req.context, cartProductIds: [...cart] } };
-    } else {
-      // ranking starts with the preferences read; an opted-out shopper's ranking is redone below
-      candidates = this.candidates(req, learnedOn);
-    }
+    // HOME and EMAIL rank with the shopper's live purchases and CART without a cart uses the live cart,
+    // so they wait for the preferences read; the other surfaces rank in parallel with it and only an
+    // opted-out shopper's ranking is redone
+    const needsShopper =
+      req.surface === 'HOME' ||
+      req.surface === 'EMAIL' ||
+      (req.surface === 'CART' && req.context.cartProductIds.length === 0);
+    let candidates = needsShopper ? undefined : this.candidates(req, learnedOn);
     const live = (await shopper).value;
-    if (live.personalizationOptOut) {
+    const anonymous = live.personalizationOptOut;
+    if (anonymous) {
       // opted out of personalisation (or forgotten): ranked as a stranger, nothing from their history
-      anonymous = true;
       req = anonymised(req);
       candidates?.catch(() => undefined);
       candidates = undefined;
-    } else if ((req.surface === 'HOME' || req.surface === 'EMAIL') && (live.livePurchases ?? []).length > 0) {
-      // bought since the model's cut-off: ranked again with those orders in the history
-      candidates?.catch(() => undefined);
-      candidates = this.candidates(req, learnedOn, live.livePurchases);
+    } else if (req.surface === 'CART' && req.context.cartProductIds.length === 0) {
+      // no cart in the request: the cart the event stream saw (add_to_cart within the last second counts)
+      const cart = live.liveCart.slice(-20);
+      if (cart.length > 0) req = { ...req, context: { ...req.context, cartProductIds: [...cart] } };
     }
+    // products bought since the model's cut-off join the history of HOME and EMAIL
+    const purchases =
+      !anonymous && (req.surface === 'HOME' || req.surface === 'EMAIL') ? live.livePurchases : undefined;
     const ranked = reweigh(
       await this.withSession(
         req,
-        await (candidates ?? this.candidates(req, learnedOn)),
-        (await shopper).value,
+        await (candidates ?? this.candidates(req, learnedOn, purchases)),
+        live,
         learnedOn,
       ),
       variant.sourceWeights,

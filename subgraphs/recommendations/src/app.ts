@@ -6,7 +6,7 @@ import type { Logger } from '@recs/core';
 import { subgraphSdl } from '@recs/schema';
 import { buildSubgraphApp } from '@recs/subgraph-kit';
 import { normaliseUserId } from '@recs/core';
-import type { ServingExperiments, ServingPlan } from './experiments/ServingExperiments';
+import { NO_PLAN, type ServingExperiments, type ServingPlan } from './experiments/ServingExperiments';
 import {
   buildResolvers,
   planKey,
@@ -39,8 +39,6 @@ export interface RecommendationsAppOptions {
   /** Recommenders of other model versions that variants name (undefined while one is loading). */
   models?: { get(version: string): Recommender | undefined };
 }
-
-const NO_PLAN: ServingPlan = { config: {}, assignments: [], key: 'control', segments: [] };
 
 /** The plan without its model version, and without logging the assignments that asked for it. */
 function withoutModel(plan: ServingPlan): ServingPlan {

@@ -13,7 +13,7 @@ import {
 } from '@recs/core';
 import type { SubgraphContext } from '@recs/subgraph-kit';
 import type { FeatureContribution, RecommendationResult, RecommendedItem } from './Recommendation';
-import type { ServingPlan } from './experiments/ServingExperiments';
+import type { ServedListLog, ServingPlan } from './experiments/ServingExperiments';
 import type { RankedRow } from './LearnedRanker';
 import type { PushResult } from './Recommender';
 import {
@@ -33,19 +33,7 @@ export interface RecommendationsDeps {
     plan: ServingPlan,
   ): Promise<RecommendationResult & { plan: ServingPlan }>;
   /** Logs the exposure of a served list (fire and forget). */
-  logExposure(
-    plan: ServingPlan,
-    e: {
-      requestId: string;
-      userId: string;
-      itemCount: number;
-      latencyMs: number;
-      items: string[];
-      request?: string;
-      surface: string;
-      modelVersion: string;
-    },
-  ): void;
+  logExposure(plan: ServingPlan, e: Omit<ServedListLog, 'covariate'>): void;
   /** Co-purchase neighbours of one product; throws when the graph is unavailable. */
   boughtTogether(productId: string, limit: number): Promise<RecommendedItem[]>;
   /** Substitutes of one product; undefined when the model version has no content model. */
@@ -127,8 +115,14 @@ async function serve(deps: RecommendationsDeps, req: RecommendationRequest): Pro
     surface: req.surface,
     userId: req.userId,
     plan,
-    request: JSON.stringify({ surface: req.surface, limit: req.limit, context: req.context }),
-    ...(first ? { experiment: first.experimentId, variant: first.variant } : {}),
+    ...(first
+      ? {
+          experiment: first.experimentId,
+          variant: first.variant,
+          // kept with the exposure for offline replay; lists outside experiments do not need it
+          request: JSON.stringify({ surface: req.surface, limit: req.limit, context: req.context }),
+        }
+      : {}),
   };
 }
 

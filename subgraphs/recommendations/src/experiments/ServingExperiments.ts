@@ -25,7 +25,26 @@ export interface ServingPlan {
   segments: string[];
 }
 
-const NO_PLAN: ServingPlan = { config: {}, assignments: [], key: 'control', segments: [] };
+/** The plan of a request outside every experiment. */
+export const NO_PLAN: ServingPlan = { config: {}, assignments: [], key: 'control', segments: [] };
+
+/** What the serving path logs about one served list (an exposure, or an impression-log entry). */
+export interface ServedListLog {
+  /** The list's own request id. */
+  requestId: string;
+  userId: string;
+  itemCount: number;
+  /** Serving time in the subgraph, ms. */
+  latencyMs: number;
+  /** The products served, in order. */
+  items: string[];
+  /** The validated request, JSON, for offline replay (lists of running experiments only). */
+  request?: string;
+  surface: string;
+  modelVersion: string;
+  /** The shopper's pre-experiment covariate (CUPED). */
+  covariate?: number;
+}
 
 /**
  * Experiments on the hot path without a network hop: the experiment set is held in process and
@@ -122,20 +141,7 @@ export class ServingExperiments {
    * Logs a served list: an exposure under the plan's logged assignments, else an entry of the
    * impression log (no user id). Never throws, never waits.
    */
-  logExposure(
-    plan: ServingPlan,
-    e: {
-      requestId: string;
-      userId: string;
-      itemCount: number;
-      latencyMs: number;
-      covariate?: number;
-      items?: string[];
-      request?: string;
-      surface?: string;
-      modelVersion?: string;
-    },
-  ): void {
+  logExposure(plan: ServingPlan, e: ServedListLog): void {
     const outcomes = this.opts.outcomes;
     if (!outcomes) return;
     const logged = plan.assignments.filter((a) => a.logged);
@@ -144,16 +150,8 @@ export class ServingExperiments {
       this.opts.log.warn({ err: (err as Error).message }, 'served list not logged');
     };
     if (logged.length === 0) {
-      if (e.surface && e.modelVersion) {
-        outcomes
-          .recordImpression({
-            requestId: e.requestId,
-            surface: e.surface,
-            modelVersion: e.modelVersion,
-            items: e.items ?? [],
-          })
-          .catch(failed);
-      }
+      const { requestId, surface, modelVersion, items } = e;
+      outcomes.recordImpression({ requestId, surface, modelVersion, items }).catch(failed);
       return;
     }
     outcomes
