@@ -12,7 +12,7 @@ import {
   type CircuitState,
 } from './CircuitBreaker';
 import type { LearnedRanker, RankedRow } from './LearnedRanker';
-import { applyRules, ineligibility, type ShopperFacts } from './rules/applyRules';
+import { applyRules, ineligibility } from './rules/applyRules';
 import { decidePush, type PushDecision } from './rules/push';
 import {
   LiveFacts,
@@ -157,7 +157,8 @@ export class Recommender {
       await this.withSession(
         req,
         await (candidates ?? this.candidates(req, learnedOn, purchases)),
-        live,
+        // an opted-out shopper's earlier session is not used either
+        anonymous ? [] : (live.recentlyViewed ?? []),
         learnedOn,
       ),
       variant.sourceWeights,
@@ -327,11 +328,11 @@ export class Recommender {
   private async withSession(
     req: RecommendationRequest,
     ranked: RecommendationResult,
-    shopper: ShopperFacts,
+    recentlyViewed: readonly string[],
     learnedOn: boolean,
   ): Promise<RecommendationResult> {
     const learned = learnedOn ? this.opts.learned : undefined;
-    const seeds = (shopper.recentlyViewed ?? []).filter((id) => learned?.knows(id)).slice(0, 5);
+    const seeds = recentlyViewed.filter((id) => learned?.knows(id)).slice(0, 5);
     if (req.surface !== 'HOME' || !learned || seeds.length === 0 || ranked.fallback) return ranked;
     let session: RecommendedItem[];
     try {

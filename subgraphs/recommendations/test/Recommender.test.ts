@@ -149,8 +149,11 @@ describe('Recommender: business rules with live flags, and SEARCH', () => {
     );
     assert.equal(personal.personalised, undefined);
     const stranger = await home('never-seen-shopper');
+    // an earlier session and purchases since the cut-off are not used for an opted-out shopper either
+    await store.merge('user', '17850', { recentActions: ['view:22726', 'purchase:22727'] });
     await store.addMembers(PRIVACY_SETS.personalizationOptOut, ['17850']);
     const optedOut = await home('17850');
+    assert.ok(optedOut.items.every((i) => i.reasonCode !== 'SESSION'));
     assert.equal(optedOut.personalised, false);
     assert.ok(!optedOut.items.some((i) => i.reasonCode === 'BUY_AGAIN'));
     // the exploration slot is random; the ranked part equals a stranger's
