@@ -258,11 +258,10 @@ export class Recommender {
       'live_facts',
       'push state',
       async () => {
-        const [state, shopper] = await Promise.all([
-          this.facts.pushState(req.userId),
-          this.facts.shopper(req.userId, req.context.country),
-        ]);
-        return { ...state, shopperFacts: shopper };
+        const preferences = await this.facts.shopper(req.userId, req.context.country);
+        const { interested, cart } = preferences.push;
+        const products = await this.facts.pushProducts([...new Set([...interested, ...cart])]);
+        return { preferences, products };
       },
       () => undefined,
     );
@@ -275,7 +274,8 @@ export class Recommender {
         fallbackReason: read.failure,
       };
     }
-    const { shopper, products, shopperFacts: preferences } = read.value;
+    const { preferences, products } = read.value;
+    const shopper = preferences.push;
     if (preferences.personalizationOptOut) {
       return { send: false, reason: 'the shopper opted out of personalisation', items: [], fallback: false };
     }

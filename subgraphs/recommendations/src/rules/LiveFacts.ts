@@ -93,32 +93,15 @@ export class LiveFacts {
   }
 
   /**
-   * What PUSH decides on: the shopper's recently viewed or carted products (most recent first), live
-   * cart, last event time and past pushes, and the live stock and price history of those products; one
-   * read of the shopper, one MGET of the products.
+   * The live stock and price history of the products a push may be about (one MGET), for
+   * `decidePush` together with the shopper's `push` state from {@link LiveFacts.shopper}.
    */
-  async pushState(
-    userId: string,
-  ): Promise<{ shopper: PushShopperState; products: Map<string, PushProductState> }> {
-    const [record] = await this.store.getMany('user', [userId]);
-    const v = record?.values ?? {};
-    const actions = strings(v.recentActions) ?? [];
-    const interested = recentOf(actions, ['view', 'add_to_cart', 'click'], RECENT_ACTIONS_MAX);
-    const cart = liveCart(actions);
-    const lastEventAt = str(v.lastEventAt);
-    const shopper: PushShopperState = {
-      interested,
-      cart,
-      lastEventAt: lastEventAt ? Date.parse(lastEventAt) : undefined,
-      sentAt: (strings(v[PREFERENCE_FIELDS.pushSends]) ?? []).map(Number).filter(Number.isFinite),
-    };
-    const ids = [...new Set([...interested, ...cart])];
+  async pushProducts(ids: readonly string[]): Promise<Map<string, PushProductState>> {
     const products = new Map<string, PushProductState>();
     const records = ids.length > 0 ? await this.store.getMany('product', ids) : [];
+    const time = (x: FeatureValue[string] | undefined) => (typeof x === 'string' ? Date.parse(x) : undefined);
     ids.forEach((id, i) => {
       const p = records[i]?.values ?? {};
-      const time = (x: FeatureValue[string] | undefined) =>
-        typeof x === 'string' ? Date.parse(x) : undefined;
       products.set(id, {
         title: this.catalogue.get(id)?.title ?? str(p.title) ?? id,
         stock: num(p.stock),
@@ -129,7 +112,7 @@ export class LiveFacts {
         priceUpdatedAt: time(p.priceUpdatedAt),
       });
     });
-    return { shopper, products };
+    return products;
   }
 
   /** A product's title: the catalogue's, else the live record's (a new product announced by an event). */
@@ -170,7 +153,8 @@ export interface PrivacyFacts {
   forgotten: boolean;
 }
 
-export type LiveShopperFacts = ShopperFacts & PrivacyFacts;
+/** Shopper facts from the live store: preferences, privacy choices, and the PUSH state (recent interest, live cart, last activity, past pushes). */
+export type LiveShopperFacts = ShopperFacts & PrivacyFacts & { push: PushShopperState };
 
 /** Shopper facts from a preference record (absent = no preferences, not verified). */
 export function shopperFacts(
@@ -178,18 +162,27 @@ export function shopperFacts(
   country: string | undefined,
   privacy: PrivacyFacts = { personalizationOptOut: false, forgotten: false },
 ): LiveShopperFacts {
+  const actions = strings(values?.recentActions) ?? [];
+  const cart = liveCart(actions);
+  const lastEventAt = str(values?.lastEventAt);
   return {
     ...privacy,
     hiddenProducts: new Set(strings(values?.[PREFERENCE_FIELDS.hiddenProducts]) ?? []),
     hiddenCategories: new Set(strings(values?.[PREFERENCE_FIELDS.hiddenCategories]) ?? []),
     verifiedAdult: values?.[PREFERENCE_FIELDS.verifiedAdult] === true,
-    liveCart: liveCart(strings(values?.recentActions) ?? []),
-    recentlyViewed: recentlyViewed(strings(values?.recentActions) ?? []),
-    livePurchases: recentlyBought(strings(values?.recentActions) ?? []),
+    liveCart: cart,
+    recentlyViewed: recentlyViewed(actions),
+    livePurchases: recentlyBought(actions),
     recentlySent: new Set(
       (strings(values?.[PREFERENCE_FIELDS.emailSends]) ?? []).flatMap((s) => s.split('\n')),
     ),
     country,
+    push: {
+      interested: recentOf(actions, ['view', 'add_to_cart', 'click'], RECENT_ACTIONS_MAX),
+      cart,
+      lastEventAt: lastEventAt ? Date.parse(lastEventAt) : undefined,
+      sentAt: (strings(values?.[PREFERENCE_FIELDS.pushSends]) ?? []).map(Number).filter(Number.isFinite),
+    },
   };
 }
 
