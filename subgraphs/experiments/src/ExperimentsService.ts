@@ -109,8 +109,13 @@ export class ExperimentsService {
   async results(id: string, segment = 'all'): Promise<ExperimentResults> {
     const experiment = await this.get(id);
     if (!experiment) throw new RecsError(ErrorCode.NOT_FOUND, `no experiment ${JSON.stringify(id)}`);
+    return this.resultsOf(experiment, segment);
+  }
+
+  /** The results of an experiment already read from the store. */
+  private async resultsOf(experiment: Experiment, segment: string): Promise<ExperimentResults> {
     const counts = await this.outcomes().counts(
-      id,
+      experiment.id,
       experiment.variants.map((v) => v.name),
     );
     const analysis = analyse(experiment, counts.get(segment) ?? new Map(), segment);
@@ -122,7 +127,7 @@ export class ExperimentsService {
     const out: AutomationOutcome[] = [];
     for (const e of await this.list()) {
       if (e.status !== 'RUNNING') continue;
-      const { decision } = await this.results(e.id);
+      const { decision } = await this.resultsOf(e, 'all');
       if (decision.action === 'hold') {
         out.push({ experimentId: e.id, decision });
         continue;
