@@ -50,7 +50,7 @@ const STARTUP_TIMEOUT_MS = 240_000;
 
 const usage =
   'usage: bench/serving.ts [--rates 50,100,200] [--duration S] [--registry DIR] [--surfaces HOME,CART] ' +
-  '[--modes off,on] [--zipf S] [--seed N] [--probe 0..1] [--warmup S] [--log-level LEVEL] [--json FILE]';
+  '[--modes off,on] [--zipf S] [--seed N] [--probe 0..1] [--guests 0..1] [--warmup S] [--log-level LEVEL] [--json FILE]';
 let values: Record<string, string | undefined>;
 try {
   values = parseArgs({
@@ -64,6 +64,7 @@ try {
         'zipf',
         'seed',
         'probe',
+        'guests',
         'warmup',
         'log-level',
         'json',
@@ -81,6 +82,8 @@ const modes = (values.modes ?? 'off,on').split(',').map((s) => s.trim().toLowerC
 const zipfS = Number(values.zipf ?? 1);
 const seed = Number(values.seed ?? 1);
 const probeFraction = Number(values.probe ?? 0.1);
+/** Share of requests from guests: a new shopper id each time, unknown to the model, with a real customer's country. */
+const guestShare = Number(values.guests ?? 0);
 const warmupS = Number(values.warmup ?? 4);
 const logLevel = values['log-level'] ?? 'info';
 const bad =
@@ -92,6 +95,7 @@ const bad =
   !(zipfS >= 0 && zipfS <= 5) ||
   !Number.isInteger(seed) ||
   !(probeFraction >= 0 && probeFraction <= 1) ||
+  !(guestShare >= 0 && guestShare <= 1) ||
   !(warmupS >= 0 && warmupS <= 60) ||
   !['trace', 'debug', 'info', 'warn', 'error'].includes(logLevel);
 if (bad) {
@@ -380,6 +384,10 @@ async function cacheCounters(metricsUrl: string): Promise<Record<string, number>
     const event = /event="(\w+)"/.exec(line)?.[1];
     if (event) out[event] = (out[event] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
   }
+  for (const line of text.split('\n')) {
+    const event = line.startsWith('recs_shared_rankings_total{') && /event="(\w+)"/.exec(line)?.[1];
+    if (event) out[`shared_${event}`] = Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
   return out;
 }
 
@@ -406,6 +414,8 @@ interface StepResult {
   clientHitRate?: number;
   /** Cache on only: from the subgraph's /metrics over the step (gateway and direct requests). */
   server?: { hits: number; misses: number; errors: number; hitRate: number };
+  /** Cache on, with guests: rankings shared by shoppers the model does not know, from /metrics. */
+  shared?: { hits: number; misses: number };
   cpuPercent: Record<string, number>;
   errorSamples: string[];
 }
@@ -527,6 +537,8 @@ async function main(): Promise<void> {
   const recEnv = (mode: Mode): NodeJS.ProcessEnv => ({
     ...baseEnv,
     RECOMMENDATIONS_CACHE_TTL_SECONDS: String(mode === 'on' ? CACHE_TTL_ON : 0),
+    // rankings shared by guests are a cache too: off with the cache
+    RECOMMENDATIONS_SHARED_RANKING_SECONDS: mode === 'on' ? '60' : '0',
   });
   let recMode = modes[0] as Mode;
   const t0 = Date.now();
@@ -575,10 +587,22 @@ async function main(): Promise<void> {
     },
   };
   /** Variables of one request; `warm` changes the limit so warm-up never fills the measured keys. */
-  const variables = (surface: Surface, user: string, warm: boolean) =>
+  const variables = (surface: Surface, user: string, warm: boolean, country?: string) =>
     surface === 'HOME'
-      ? { userId: user, limit: HOME_LIMIT - (warm ? 1 : 0) }
-      : { userId: user, cart: cartOf(user), limit: CART_LIMIT - (warm ? 1 : 0) };
+      ? { userId: user, limit: HOME_LIMIT - (warm ? 1 : 0), ...(country ? { context: { country } } : {}) }
+      : {
+          userId: user,
+          cart: cartOf(user),
+          limit: CART_LIMIT - (warm ? 1 : 0),
+          ...(country ? { country } : {}),
+        };
+  /** A guest: a shopper id never seen before, with the country of a customer drawn uniformly. */
+  let guests = 0;
+  const countries = users.map((u) => userFeatures[u]?.country ?? undefined);
+  const guest = (rng: () => number) => ({
+    user: `guest-${seed}-${++guests}`,
+    country: countries[Math.floor(rng() * countries.length)],
+  });
 
   // Setup, printed before any number.
   const cpu = cpus();
@@ -603,7 +627,11 @@ async function main(): Promise<void> {
       `${warmupS} s warm-up per surface and mode (other keys); ` +
       `HOME = HomeFeed (limit ${HOME_LIMIT}, + features + experiments), CART = CartRecommendations ` +
       `(limit ${CART_LIMIT}, ${CART_SIZE} co-purchased cart items fixed per user); users Zipf s=${zipfS} over ` +
-      `${customers} customers by order count, seed ${seed}; keep-alive node:http client in the bench process, ` +
+      `${customers} customers by order count` +
+      (guestShare > 0
+        ? `, plus ${guestShare * 100}% guests (a new id per request, a customer's country drawn uniformly, their own cart)`
+        : '') +
+      `, seed ${seed}; keep-alive node:http client in the bench process, ` +
       `timeout ${REQUEST_TIMEOUT_MS / 1000} s, at most ${MAX_IN_FLIGHT} in flight`,
   );
   console.log(
@@ -674,8 +702,9 @@ async function main(): Promise<void> {
         const countersBefore = mode === 'on' ? await cacheCounters(recMetrics) : undefined;
 
         const step = await runStep(rate, durationS, (scheduled) => {
-          const user = users[zipf(rng)]!;
-          const v = variables(surface, user, false);
+          const g = guestShare > 0 && rng() < guestShare ? guest(rng) : undefined;
+          const user = g?.user ?? users[zipf(rng)]!;
+          const v = variables(surface, user, false, g?.country);
           const key = `${surface}:${user}`;
           const probe = probeFraction > 0 && rng() < probeFraction;
           // Client model of the field cache: a hit when the key has a live entry; a miss for the first
@@ -750,12 +779,15 @@ async function main(): Promise<void> {
           cpuPercent.other = Math.max(0, ((machineAfter - machineBefore) / step.wallS) * 100 - ours);
         }
         let server: StepResult['server'];
+        let shared: StepResult['shared'];
         if (countersBefore) {
           const after = await cacheCounters(recMetrics);
           const hits = (after.hit ?? 0) - (countersBefore.hit ?? 0);
           const misses = (after.miss ?? 0) - (countersBefore.miss ?? 0);
           const cacheErrors = (after.error ?? 0) - (countersBefore.error ?? 0);
           server = { hits, misses, errors: cacheErrors, hitRate: hits / Math.max(1, hits + misses) };
+          const delta = (k: string) => (after[k] ?? 0) - (countersBefore[k] ?? 0);
+          if (guestShare > 0) shared = { hits: delta('shared_hit'), misses: delta('shared_miss') };
           if (cacheErrors > 0) {
             errorSamples.add(
               `the field cache reported ${cacheErrors} errors (answered without cache); see recommendations.log`,
@@ -786,6 +818,7 @@ async function main(): Promise<void> {
                 directHit: dist(directHit),
                 clientHitRate: predictedHits / Math.max(1, classified),
                 server,
+                ...(shared ? { shared } : {}),
               }
             : {}),
           cpuPercent,
@@ -822,6 +855,7 @@ async function main(): Promise<void> {
             zipf: zipfS,
             seed,
             probeFraction,
+            guestShare,
             logLevel,
           },
           steps: results,
@@ -911,6 +945,11 @@ function printStep(r: StepResult): void {
       `  hit rate: server ${pct(r.server?.hitRate)} (${r.server?.hits ?? '-'} hits / ${r.server?.misses ?? '-'} misses), ` +
         `client model ${pct(r.clientHitRate)}; gateway hits p50/p99 ${ms(r.gatewayHit?.p50 ?? NaN)}/${ms(r.gatewayHit?.p99 ?? NaN)} ms`,
     );
+    if (r.shared)
+      line.push(
+        `  guests' shared rankings: ${r.shared.hits} hits / ${r.shared.misses} misses ` +
+          `(${pct(r.shared.hits / Math.max(1, r.shared.hits + r.shared.misses))})`,
+      );
   }
   line.push(
     `  CPU %: ${Object.entries(r.cpuPercent)

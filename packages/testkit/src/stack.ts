@@ -50,6 +50,8 @@ export interface StackOptions {
   graphBudgetMs?: number;
   /** Serve without the learned ranker (graph and popularity only), e.g. to exercise the graph; default true. */
   learned?: boolean;
+  /** Rankings shared by shoppers the model does not know, seconds (default: the production 60; 0 off). */
+  sharedRankingSeconds?: number;
   /** Business rules of the recommendations subgraph; its defaults when absent. */
   rules?: RuleConfig;
   gateway?: Partial<GatewayConfig>;
@@ -154,6 +156,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     facts: new LiveFacts(bundle.catalogue, liveStore, (id) => recent.get(id)),
     rules: opts.rules,
     graphBudgetMs: opts.graphBudgetMs,
+    ...(opts.sharedRankingSeconds !== undefined
+      ? { sharedRankingTtlMs: opts.sharedRankingSeconds * 1000 }
+      : {}),
     onSourceFailure: metrics.onSourceFailure,
     onRuleRemoved: metrics.onRuleRemoved,
     onCircuitChange: metrics.onCircuitChange,

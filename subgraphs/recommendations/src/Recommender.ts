@@ -5,6 +5,7 @@ import { PopularityRecommender } from './PopularityRecommender';
 import type { FeatureContribution, RecommendationResult, RecommendedItem } from './Recommendation';
 import type { RecommendationRequest } from './RecommendationRequest';
 import { withTimeout } from './withTimeout';
+import { SharedCandidates, sharedCandidatesKey, type SharedCandidatesEvent } from './SharedCandidates';
 import {
   CircuitBreaker,
   CircuitOpenError,
@@ -50,6 +51,15 @@ export interface RecommenderOptions {
   onCircuitChange?: (source: string, state: CircuitState) => void;
   /** Called with the number of candidates each rule removed, for metrics. */
   onRuleRemoved?: (rule: string, count: number) => void;
+  /**
+   * How long a ranking shared by shoppers the model does not know is served, ms (default 60 s; 0 turns
+   * sharing off). See {@link SharedCandidates}.
+   */
+  sharedRankingTtlMs?: number;
+  /** Most shared rankings kept (default 5000). */
+  sharedRankingMax?: number;
+  /** Called on every shared-ranking hit, miss, background refresh and eviction, for metrics. */
+  onSharedRanking?: (event: SharedCandidatesEvent) => void;
 }
 
 /**
@@ -63,6 +73,8 @@ export class Recommender {
   private readonly popularity: PopularityRecommender;
   readonly facts: LiveFacts;
   readonly rules: RuleConfig;
+  /** Rankings shared by the shoppers the model does not know; absent when switched off. */
+  private readonly shared?: SharedCandidates;
 
   constructor(private readonly opts: RecommenderOptions) {
     this.popularity = new PopularityRecommender(opts.bundle);
@@ -71,6 +83,13 @@ export class Recommender {
     this.facts =
       opts.facts ?? new LiveFacts(opts.bundle.catalogue, createMemoryFeatureStore(), (id) => recent.get(id));
     this.rules = opts.rules ?? defaultRuleConfig();
+    const sharedTtlMs = opts.sharedRankingTtlMs ?? 60_000;
+    if (sharedTtlMs > 0)
+      this.shared = new SharedCandidates({
+        ttlMs: sharedTtlMs,
+        maxEntries: opts.sharedRankingMax ?? 5000,
+        onEvent: opts.onSharedRanking,
+      });
   }
 
   get modelVersion(): string {
@@ -130,13 +149,16 @@ export class Recommender {
     let req = request;
     const shopper = this.shopperFacts(req);
     const learnedOn = variant.ranker !== false;
+    const knownUser = this.knowsUser(req.userId);
     // HOME and EMAIL rank with the shopper's live purchases and CART without a cart uses the live cart,
-    // so they wait for the preferences read; the other surfaces rank in parallel with it and only an
-    // opted-out shopper's ranking is redone
+    // so they wait for the preferences read, and so does a shopper the model does not know (whose
+    // ranking may be a shared one); the other surfaces rank in parallel with it and only an opted-out
+    // shopper's ranking is redone
     const needsShopper =
       req.surface === 'HOME' ||
       req.surface === 'EMAIL' ||
-      (req.surface === 'CART' && req.context.cartProductIds.length === 0);
+      (req.surface === 'CART' && req.context.cartProductIds.length === 0) ||
+      (!knownUser && this.shared !== undefined);
     let candidates = needsShopper ? undefined : this.candidates(req, learnedOn);
     const live = (await shopper).value;
     const anonymous = live.personalizationOptOut;
@@ -153,16 +175,27 @@ export class Recommender {
     // products bought since the model's cut-off join the history of HOME and EMAIL
     const purchases =
       !anonymous && (req.surface === 'HOME' || req.surface === 'EMAIL') ? live.livePurchases : undefined;
-    const ranked = reweigh(
-      await this.withSession(
-        req,
-        await (candidates ?? this.candidates(req, learnedOn, purchases)),
-        // an opted-out shopper's earlier session is not used either
-        anonymous ? [] : (live.recentlyViewed ?? []),
-        learnedOn,
-      ),
-      variant.sourceWeights,
-    );
+    // an opted-out shopper's earlier session is not used either
+    const viewed = anonymous ? [] : (live.recentlyViewed ?? []);
+    const rank = async () =>
+      reweigh(
+        await this.withSession(
+          req,
+          await (candidates ?? this.candidates(req, learnedOn, purchases)),
+          viewed,
+          learnedOn,
+        ),
+        variant.sourceWeights,
+      );
+    // nothing in this ranking depends on who asks: the one ranking of these inputs, shared
+    const shared =
+      this.shared &&
+      (anonymous || !knownUser) &&
+      !purchases?.length &&
+      (req.surface !== 'HOME' || !viewed.length)
+        ? this.shared
+        : undefined;
+    const ranked = shared ? await this.sharedRanking(shared, req, variant, rank) : await rank();
     const exclude = new Set(req.context.cartProductIds);
     if (req.context.productId) exclude.add(req.context.productId);
     const depth = this.depth(req);
@@ -234,6 +267,70 @@ export class Recommender {
       add: [encodeSend(productIds)],
       max: window,
     });
+  }
+
+  /** The ranking shared by every shopper {@link recommend} ranks without their identity. */
+  private sharedRanking(
+    shared: SharedCandidates,
+    req: RecommendationRequest,
+    variant: VariantConfig,
+    rank: () => Promise<RecommendationResult>,
+    onMiss: 'miss' | 'warm' = 'miss',
+  ): Promise<RecommendationResult> {
+    const c = req.context;
+    const key = sharedCandidatesKey({
+      surface: req.surface,
+      depth: this.depth(req),
+      country: c.country,
+      productId: c.productId,
+      cartProductIds: c.cartProductIds,
+      query: c.query,
+      candidateProductIds: c.candidateProductIds,
+      variant: { ranker: variant.ranker, sourceWeights: variant.sourceWeights },
+    });
+    return shared.get(key, rank, onMiss);
+  }
+
+  /**
+   * Computes the shared rankings of the most common anonymous requests before any shopper asks: HOME
+   * and CART (no cart) for the model's countries and no country, PRODUCT for the most popular products,
+   * at the given list lengths; one at a time, yielding between them, so serving traffic goes first.
+   * Returns how many rankings were computed.
+   */
+  async warmShared(
+    opts: { limits?: number[]; products?: number; countries?: number; signal?: AbortSignal } = {},
+  ): Promise<number> {
+    if (!this.shared) return 0;
+    const { limits = [10, 20], products = 100, countries = 10, signal } = opts;
+    const pop = this.opts.bundle.popularity;
+    const byCountry = Object.entries(pop.byCountry)
+      .sort((a, b) => b[1].reduce((s, p) => s + p.baskets, 0) - a[1].reduce((s, p) => s + p.baskets, 0))
+      .slice(0, countries)
+      .map(([c]) => c);
+    const requests: RecommendationRequest[] = [];
+    const base = { userId: ANONYMOUS_USER, context: { cartProductIds: [], candidateProductIds: [] } };
+    for (const limit of limits) {
+      for (const country of [undefined, ...byCountry]) {
+        for (const surface of ['HOME', 'CART'] as const)
+          requests.push({ ...base, surface, limit, context: { ...base.context, country } });
+      }
+      for (const p of pop.global.slice(0, products))
+        requests.push({
+          ...base,
+          surface: 'PRODUCT',
+          limit,
+          context: { ...base.context, productId: p.productId },
+        });
+    }
+    let done = 0;
+    for (const r of requests) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (signal?.aborted) break;
+      const rank = async () => reweigh(await this.candidates(r, true), undefined);
+      const result = await this.sharedRanking(this.shared, r, {}, rank, 'warm').catch(() => undefined);
+      if (result && !result.fallback) done++;
+    }
+    return done;
   }
 
   /** Whether the served model saw this shopper buy (a returning shopper, for experiment segments). */

@@ -38,6 +38,8 @@ export interface RecommendationsAppOptions {
   experiments?: ServingExperiments;
   /** Recommenders of other model versions that variants name (undefined while one is loading). */
   models?: { get(version: string): Recommender | undefined };
+  /** Compute the shared rankings of common anonymous requests once listening (see `Recommender.warmShared`). */
+  warmSharedRankings?: boolean;
 }
 
 /** The plan without its model version, and without logging the assignments that asked for it. */
@@ -183,10 +185,20 @@ export async function buildRecommendationsApp(opts: RecommendationsAppOptions): 
           },
         })
       : undefined;
+  const warming = new AbortController();
   app.addHook('onReady', async () => {
     await experiments?.start();
     await consumer?.start();
+    if (opts.warmSharedRankings) {
+      const started = Date.now();
+      void recommender
+        .warmShared({ signal: warming.signal })
+        .then((rankings) =>
+          opts.logger.info({ rankings, ms: Date.now() - started }, 'shared anonymous rankings warmed'),
+        );
+    }
   });
+  app.addHook('onClose', async () => warming.abort());
   if (experiments) app.addHook('onClose', async () => experiments.stop());
   if (events) {
     app.addHook('onClose', async () => {

@@ -17,6 +17,10 @@ export interface RecommendationsConfig {
   experimentsRefreshMs: number;
   registryDir: string;
   cacheTtlSeconds: number;
+  /** How long a ranking shared by shoppers the model does not know is served (0: not shared). */
+  sharedRankingSeconds: number;
+  /** Compute the shared rankings of common anonymous requests at start. */
+  warmSharedRankings: boolean;
   logLevel: string;
 }
 
@@ -36,6 +40,8 @@ export function readRecommendationsConfig(e: Env): RecommendationsConfig {
     experimentsRefreshMs: env.int(e, 'EXPERIMENTS_REFRESH_MS', 1000, 100, 600_000),
     registryDir: env.str(e, 'MODEL_REGISTRY_DIR', 'var/models'),
     cacheTtlSeconds: env.int(e, 'RECOMMENDATIONS_CACHE_TTL_SECONDS', 120, 0, 3600),
+    sharedRankingSeconds: env.int(e, 'RECOMMENDATIONS_SHARED_RANKING_SECONDS', 60, 0, 3600),
+    warmSharedRankings: env.bool(e, 'RECOMMENDATIONS_WARM_SHARED', true),
     logLevel: env.oneOf(e, 'LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error'], 'info'),
   };
 }

@@ -72,6 +72,8 @@ async function loadVersion(version: string, loaded?: ModelBundle): Promise<Loade
     onSourceFailure: metrics.onSourceFailure,
     onRuleRemoved: metrics.onRuleRemoved,
     onCircuitChange: metrics.onCircuitChange,
+    sharedRankingTtlMs: config.sharedRankingSeconds * 1000,
+    onSharedRanking: metrics.onSharedRanking,
   });
   return {
     recommender,
@@ -115,6 +117,7 @@ const app = await buildRecommendationsApp({
   logger: log,
   redis,
   cacheTtlSeconds: config.cacheTtlSeconds,
+  warmSharedRankings: config.warmSharedRankings,
 });
 await serveUntilSignal(app, {
   host: config.host,

@@ -25,8 +25,15 @@ export function recommenderMetrics(registry = new Registry()) {
     help: 'Served lists whose exposure (running experiment) or impression-log entry could not be written',
     registers: [registry],
   });
+  const sharedRankings = new Counter({
+    name: 'recs_shared_rankings_total',
+    help: 'Rankings shared by shoppers the model does not know: hit, miss, warm (computed ahead), refresh (recomputed ahead of expiry), evict',
+    labelNames: ['event'],
+    registers: [registry],
+  });
   return {
     registry,
+    onSharedRanking: (event: string) => sharedRankings.inc({ event }),
     onExposureError: () => exposureErrors.inc(),
     onCircuitChange: (source: string, state: string) =>
       circuitOpen.set({ source }, state === 'closed' ? 0 : 1),
