@@ -10,6 +10,7 @@ export {
 export { loadVectorIndex } from './loadVectorIndex';
 export { faissAvailable } from './faissAvailable';
 export { BruteForceIndex } from './BruteForceIndex';
+export { ShardedIndex, mergeTopK, shardOf, SHARDS_FILE } from './ShardedIndex';
 export {
   FaissIndex,
   FAISS_KINDS,

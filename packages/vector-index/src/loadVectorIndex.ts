@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { BruteForceIndex } from './BruteForceIndex';
+import { SHARDS_FILE, ShardedIndex } from './ShardedIndex';
 import { FaissIndex } from './FaissIndex';
 import { readIndexDir } from './persistence';
 import type { VectorIndex } from './VectorIndex';
@@ -8,6 +11,7 @@ import type { VectorIndex } from './VectorIndex';
  * with. Faiss indexes need the native addon here too.
  */
 export async function loadVectorIndex(dir: string): Promise<VectorIndex> {
+  if (existsSync(join(dir, SHARDS_FILE))) return ShardedIndex.load(dir, loadVectorIndex);
   const { meta, store } = await readIndexDir(dir);
   switch (meta.kind) {
     case 'brute-force':
