@@ -1,11 +1,13 @@
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
 import { HEADERS } from '@recs/core';
 import type { GatewayContext } from './GatewayContext';
+import { httpFetcher } from './httpFetcher';
 
 /**
  * The data source for one subgraph: overrides the supergraph's routing URL when configured, bounds
  * each call by a timeout, and forwards the verified caller with the gateway's shared secret (the
- * subgraph trusts the principal headers only together with the secret).
+ * subgraph trusts the principal headers only together with the secret). Calls go through
+ * {@link httpFetcher} (keep-alive `node:http`).
  */
 export function subgraphDataSource(opts: {
   url: string;
@@ -14,11 +16,7 @@ export function subgraphDataSource(opts: {
 }): RemoteGraphQLDataSource<GatewayContext> {
   return new RemoteGraphQLDataSource<GatewayContext>({
     url: opts.url,
-    fetcher: ((url: string, init: RequestInit) =>
-      fetch(url, {
-        ...init,
-        signal: AbortSignal.timeout(opts.timeoutMs),
-      })) as unknown as RemoteGraphQLDataSource['fetcher'],
+    fetcher: httpFetcher({ timeoutMs: opts.timeoutMs }) as unknown as RemoteGraphQLDataSource['fetcher'],
     willSendRequest({ request, context }) {
       const h = request.http!.headers;
       for (const [k, v] of Object.entries(callerHeaders(opts.gatewaySecret, context as GatewayContext))) {
