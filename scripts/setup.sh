@@ -35,7 +35,9 @@ fi
 
 [ "$services" = 1 ] || exit 0
 
-apt_packages=(redis-server libfaiss-dev libopenblas-dev cmake g++ make)
+# redis-tools: redis-cli, which the Redis Cluster tests use to join their nodes (a dependency of
+# redis-server on Debian, listed so a machine where it was removed gets it back).
+apt_packages=(redis-server redis-tools libfaiss-dev libopenblas-dev cmake g++ make)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,4 +1,5 @@
 import { ConfigError } from './ConfigError';
+import { parseRedisUrl, redactRedisUrl } from './redisUrl';
 
 /**
  * Typed readers for environment variables. Each entry point parses its whole configuration once at
@@ -88,6 +89,21 @@ export function secret(env: Env, key: string, minLength: number, fallback?: stri
       `a secret of at least ${minLength} characters`,
       v === undefined ? undefined : '<redacted>',
     );
+  }
+  return v;
+}
+
+/**
+ * A Redis location: `redis://`/`rediss://` (one server) or `redis-cluster://h1:p1,h2:p2` /
+ * `rediss-cluster://…` (a Redis Cluster); see `parseRedisUrl`. Undefined when unset.
+ */
+export function redisUrl(env: Env, key: string, fallback?: string): string | undefined {
+  const v = raw(env, key) ?? fallback;
+  if (v === undefined) return undefined;
+  try {
+    parseRedisUrl(v);
+  } catch (err) {
+    throw new ConfigError(key, `a Redis URL (${(err as Error).message})`, redactRedisUrl(v));
   }
   return v;
 }

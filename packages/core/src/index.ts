@@ -18,3 +18,10 @@ export {
   FORGOTTEN_USERS_FILE,
   parseForgottenUsers,
 } from './privacy';
+export {
+  type RedisTarget,
+  REDIS_URL_PROTOCOLS,
+  parseRedisUrl,
+  isRedisClusterUrl,
+  redactRedisUrl,
+} from './redisUrl';

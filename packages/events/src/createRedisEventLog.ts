@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { featureKey } from '@recs/feature-store';
+import {
+  closeRedisClient,
+  createRedisClient,
+  featureKey,
+  isCluster,
+  keySlot,
+  type RedisClient,
+} from '@recs/feature-store';
 import type { RecsEvent } from './Event';
 import type { Effect } from './effects';
 import {
@@ -18,6 +24,7 @@ import {
   DEFAULT_EVENTS_PREFIX,
   DEFAULT_EVENTS_SCHEMA_VERSION,
   checkDedupeTtl,
+  clusterEventsPrefix,
   checkEventsNamespace,
   deadLetterKey,
   eventIdKey,
@@ -26,11 +33,15 @@ import {
 
 /** Options of {@link createRedisEventLog}. Reads no environment. */
 export interface RedisEventLogOptions {
-  /** Redis URL; the log opens (and closes) its own connection. */
+  /** Redis URL (`redis://` or `redis-cluster://`); the log opens (and closes) its own connection. */
   url?: string;
-  /** Or an existing client, left open by `close()`. */
-  client?: Redis;
-  /** Key prefix; default `recs` (stream `recs:v1:events`). */
+  /** Or an existing client (one server or a cluster), left open by `close()`. */
+  client?: RedisClient;
+  /**
+   * Key prefix; default `recs` (stream `recs:v1:events`). On a Redis Cluster a prefix without a hash
+   * tag is tagged (`recs` → `{recs}`: stream `{recs}:v1:events`), so the stream, its dead letters and
+   * the event-id keys share one slot, as the append and apply scripts need.
+   */
   keyPrefix?: string;
   schemaVersion?: number;
   /** How long an event id is remembered (the idempotency window); default 7 days. */
@@ -447,14 +458,14 @@ function effectTokens(
 }
 
 /** The connection of each log made here, for {@link redisClientOf}. */
-const clients = new WeakMap<EventLog, Redis>();
+const clients = new WeakMap<EventLog, RedisClient>();
 
 /**
  * The Redis connection of a log made by {@link createRedisEventLog}, for what must live on the same
  * server (the features subgraph's erasers and rate limits); undefined for any other log. Closed with
  * the log when the log opened it.
  */
-export function redisClientOf(log: EventLog): Redis | undefined {
+export function redisClientOf(log: EventLog): RedisClient | undefined {
   return clients.get(log);
 }
 
@@ -465,9 +476,9 @@ export function redisClientOf(log: EventLog): Redis | undefined {
  * on append. Each blocking read uses a connection of its own (one per consumer name).
  */
 export function createRedisEventLog(opts: RedisEventLogOptions): EventLog {
-  const prefix = opts.keyPrefix ?? DEFAULT_EVENTS_PREFIX;
+  const givenPrefix = opts.keyPrefix ?? DEFAULT_EVENTS_PREFIX;
   const version = opts.schemaVersion ?? DEFAULT_EVENTS_SCHEMA_VERSION;
-  checkEventsNamespace(prefix, version);
+  checkEventsNamespace(givenPrefix, version);
   const ttl = opts.dedupeTtlSeconds ?? DEFAULT_DEDUPE_TTL_SECONDS;
   checkDedupeTtl(ttl);
   const appendChunk = opts.appendChunk ?? 500;
@@ -487,7 +498,11 @@ export function createRedisEventLog(opts: RedisEventLogOptions): EventLog {
   // Fail a command after two reconnect attempts rather than ioredis' default of 20 (~10 s): a caller
   // recording events gets BACKEND_UNAVAILABLE quickly and retries; the consumer backs off.
   const client =
-    opts.client ?? new Redis(opts.url!, { connectionName: 'recs-event-log', maxRetriesPerRequest: 2 });
+    opts.client ??
+    createRedisClient(opts.url!, { connectionName: 'recs-event-log', redis: { maxRetriesPerRequest: 2 } });
+  const clustered = isCluster(client);
+  // One slot for everything a script of this log touches (see RedisEventLogOptions.keyPrefix).
+  const prefix = clustered ? clusterEventsPrefix(givenPrefix) : givenPrefix;
   // Connection errors surface as failed commands (the consumer logs and retries them); without a
   // listener ioredis would print every reconnect attempt.
   if (ownsClient) client.on('error', opts.onError ?? (() => undefined));
@@ -495,13 +510,25 @@ export function createRedisEventLog(opts: RedisEventLogOptions): EventLog {
   const dead = deadLetterKey(prefix, version);
   /** Set while (and ten minutes after) a shopper's entries are erased; see the apply script. */
   const erasing = `${stream}:erasing`;
-  const blocking = new Map<string, Redis>();
+  const streamSlot = keySlot(stream);
+  const blocking = new Map<string, RedisClient>();
   const claimCursor = new Map<string, string>();
   let closed = false;
 
   const open = (): void => {
     if (closed) throw new Error(`redis event log (${stream}) is closed`);
   };
+
+  /** On a cluster the apply script's live records must be in the stream's slot: say how to get there. */
+  function checkColocated(recordKeys: readonly string[], livePrefix: string): void {
+    const stray = recordKeys.find((key) => keySlot(key) !== streamSlot);
+    if (stray === undefined) return;
+    throw new Error(
+      `on a Redis Cluster the live records must share the event stream's hash slot (${stream}); ` +
+        `${stray} does not: give the live store the stream's hash tag (e.g. keyPrefix "${prefix}-live" ` +
+        `instead of ${JSON.stringify(livePrefix)}; the default is CLUSTER_LIVE_KEY_PREFIX "{recs}-live")`,
+    );
+  }
 
   async function run(script: Script, keys: string[], args: (string | number)[]): Promise<unknown> {
     try {
@@ -512,18 +539,25 @@ export function createRedisEventLog(opts: RedisEventLogOptions): EventLog {
     }
   }
 
-  function blockingConnection(consumer: string): Redis {
+  function blockingConnection(consumer: string): RedisClient {
     let conn = blocking.get(consumer);
     if (!conn) {
       // A blocking read waits by design: no command timeout, and queue while (re)connecting, whatever
       // the injected client does for serving.
-      conn = client.duplicate({
+      const blockingOptions = {
         connectionName: `recs-event-consumer-${consumer}`.slice(0, 100),
         commandTimeout: undefined,
-        enableOfflineQueue: true,
-        enableAutoPipelining: false,
         maxRetriesPerRequest: null,
-      });
+      };
+      conn = isCluster(client)
+        ? client.duplicate(undefined, {
+            enableOfflineQueue: true,
+            enableAutoPipelining: false,
+            // XREADGROUP writes (it moves the group's cursor): masters only.
+            scaleReads: 'master',
+            redisOptions: { ...client.options.redisOptions, ...blockingOptions },
+          })
+        : client.duplicate({ ...blockingOptions, enableOfflineQueue: true, enableAutoPipelining: false });
       if (opts.onError) conn.on('error', opts.onError);
       else conn.on('error', () => undefined);
       blocking.set(consumer, conn);
@@ -654,6 +688,7 @@ export function createRedisEventLog(opts: RedisEventLogOptions): EventLog {
         };
         const args: (string | number)[] = [group, Date.now()];
         for (const item of chunk) args.push(item.id, effectTokens(item.effects, index).join('\x1f'));
+        if (clustered) checkColocated(recordKeys, target.keyPrefix);
         const reply = (await run(SCRIPTS.apply, [stream, dead, erasing, ...recordKeys], args)) as number[];
         for (const code of reply) out.push(code === 1 ? 'applied' : code === 2 ? 'dead' : 'skipped');
       }
@@ -799,12 +834,7 @@ export function createRedisEventLog(opts: RedisEventLogOptions): EventLog {
       for (const conn of blocking.values()) conn.disconnect();
       blocking.clear();
       if (!ownsClient) return;
-      if (client.status !== 'ready') return client.disconnect();
-      try {
-        await client.quit();
-      } catch {
-        client.disconnect();
-      }
+      await closeRedisClient(client);
     },
   };
   clients.set(log, client);

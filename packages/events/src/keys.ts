@@ -5,6 +5,26 @@ export const DEFAULT_EVENTS_SCHEMA_VERSION = 1;
 export const LIVE_KEY_PREFIX = 'recs-live';
 /** Idempotency window of event ids: a retry within it is a duplicate. */
 export const DEFAULT_DEDUPE_TTL_SECONDS = 7 * 24 * 3600;
+/**
+ * The live store's key prefix on a Redis Cluster. The apply script changes live records and
+ * acknowledges their stream entries atomically, so on a cluster the records share the event log's hash
+ * slot: the log tags its default prefix `recs` as `{recs}` (stream `{recs}:v1:events`), and the live
+ * records are `{recs}-live:v1:feat:<kind>:<id>`.
+ */
+export const CLUSTER_LIVE_KEY_PREFIX = '{recs}-live';
+
+/** The live store's prefix for a Redis URL: {@link CLUSTER_LIVE_KEY_PREFIX} on a cluster, else {@link LIVE_KEY_PREFIX}. */
+export function liveKeyPrefixFor(redisUrl: string | undefined): string {
+  return redisUrl !== undefined && /^rediss?-cluster:\/\//i.test(redisUrl.trim())
+    ? CLUSTER_LIVE_KEY_PREFIX
+    : LIVE_KEY_PREFIX;
+}
+
+/** The prefix an event log uses on a Redis Cluster: a prefix without a hash tag becomes one (`recs` → `{recs}`). */
+export function clusterEventsPrefix(prefix: string): string {
+  return /\{[^{}]+\}/.test(prefix) ? prefix : `{${prefix}}`;
+}
+
 /** The consumer group that maintains the online state. */
 export const ONLINE_STATE_GROUP = 'online-state';
 
@@ -23,11 +43,19 @@ export function eventIdKey(prefix: string, version: number, eventId: string): st
   return `${prefix}:v${version}:event-id:${eventId}`;
 }
 
-/** Checks options that become part of every key (same rules as the feature store's). */
+/**
+ * Checks options that become part of every key (same rules as the feature store's; braces only as one
+ * non-empty Redis Cluster hash tag, e.g. `{recs}`).
+ */
 export function checkEventsNamespace(prefix: string, version: number): void {
-  if (typeof prefix !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(prefix) || /[*?[\]{}]/.test(prefix)) {
+  if (
+    typeof prefix !== 'string' ||
+    !/^[\x21-\x7e]{1,64}$/.test(prefix) ||
+    /[*?[\]]/.test(prefix) ||
+    !/^[^{}]*(\{[^{}]+\}[^{}]*)?$/.test(prefix)
+  ) {
     throw new TypeError(
-      `keyPrefix must be 1..64 printable characters without spaces, glob characters or braces; received ${JSON.stringify(prefix)}`,
+      `keyPrefix must be 1..64 printable characters without spaces or glob characters, with braces only around one hash tag; received ${JSON.stringify(prefix)}`,
     );
   }
   if (!Number.isSafeInteger(version) || version < 1) {

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { PRIVACY_SETS, type UserDataEraser } from '@recs/core';
-import { featureStoreEraser, type FeatureStore } from '@recs/feature-store';
+import {
+  delAny,
+  featureStoreEraser,
+  scanAll,
+  type FeatureStore,
+  type RedisClient,
+} from '@recs/feature-store';
 import type { RecsEvent } from './Event';
 import type { EventLog } from './EventLog';
 
@@ -71,18 +76,14 @@ export interface FieldCacheLayout {
  * the keys' `k:` sets. Resolves to the keys deleted.
  */
 export function createFieldCacheEraser(opts: {
-  client: Redis;
+  /** One server or a cluster (SCAN then covers every master, DELs go per slot). */
+  client: RedisClient;
   layout: FieldCacheLayout;
   name?: string;
 }): UserDataEraser {
   const { client, layout } = opts;
   const scan = async (pattern: string, into: Set<string>): Promise<void> => {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      for (const k of keys) into.add(k);
-      cursor = next;
-    } while (cursor !== '0');
+    for (const k of await scanAll(client, pattern, 1000)) into.add(k);
   };
   return {
     name: opts.name ?? 'field-cache',
@@ -113,7 +114,7 @@ export function createFieldCacheEraser(opts: {
         }
       }
       const all = [...values, ...sets];
-      for (let i = 0; i < all.length; i += 500) removed += await client.del(...all.slice(i, i + 500));
+      removed += await delAny(client, all, 500);
       return removed;
     },
   };

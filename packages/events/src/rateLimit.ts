@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { createRedisClient, type RedisClient } from '@recs/feature-store';
 
 /** A token bucket: `burst` tokens at most, refilled at `perSecond` tokens a second. */
 export interface RateLimit {
@@ -122,14 +122,17 @@ const TAKE_SHA = createHash('sha1').update(TAKE_SCRIPT).digest('hex');
  * `url`.
  */
 export function createRedisRateLimiter(opts: {
-  client?: Redis;
+  /** One server or a cluster: a bucket is one key, so the script runs on that key's node. */
+  client?: RedisClient;
+  /** `redis://` or `redis-cluster://`. */
   url?: string;
   keyPrefix?: string;
 }): RateLimiter {
   if (!opts.client && !opts.url) throw new TypeError('createRedisRateLimiter needs a url or a client');
   const owns = !opts.client;
   const client =
-    opts.client ?? new Redis(opts.url!, { connectionName: 'recs-rate-limit', maxRetriesPerRequest: 2 });
+    opts.client ??
+    createRedisClient(opts.url!, { connectionName: 'recs-rate-limit', redis: { maxRetriesPerRequest: 2 } });
   if (owns) client.on('error', () => undefined);
   const prefix = opts.keyPrefix ?? 'recs';
   return {

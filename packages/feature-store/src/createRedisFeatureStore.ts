@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
+import {
+  closeRedisClient,
+  createRedisClient,
+  delAny,
+  execAny,
+  mgetAny,
+  type RedisClient,
+} from './redisClient';
 import type {
   EntityKind,
   FeatureRecord,
@@ -32,10 +39,18 @@ import {
 
 /** Options for {@link createRedisFeatureStore}: give `url` (the store owns the connection) or `client`. */
 export interface RedisFeatureStoreOptions {
-  /** `redis://host:port[/db]`; the store opens and, on `close()`, quits its own connection. */
+  /**
+   * `redis://host:port[/db]` or `redis-cluster://h1:p1,h2:p2` (see `createRedisClient`); the store
+   * opens and, on `close()`, quits its own connection.
+   */
   url?: string;
-  /** An existing connection; used as is and left open by `close()`. */
-  client?: Redis;
+  /** An existing connection (one server or a cluster); used as is and left open by `close()`. */
+  client?: RedisClient;
+  /**
+   * With a `url` of a cluster: whether reads may go to replicas when the URL says `scaleReads=slave`
+   * (offline features, written in bulk by the pipeline). Default false.
+   */
+  replicaReads?: boolean;
   /** Key prefix; default `recs`. */
   keyPrefix?: string;
   /** Key schema version; default 1. */
@@ -132,7 +147,10 @@ const SET_SHA = createHash('sha1').update(SET_SCRIPT).digest('hex');
 
 /**
  * The production feature store: one JSON string per entity (so `getMany` is a single MGET), pipelined
- * chunked writes, and merges done server-side by a Lua script. Never scans the keyspace.
+ * chunked writes, and merges done server-side by a Lua script. Never scans the keyspace. On a Redis
+ * Cluster every record is its own key, so records spread over all slots (a `{tag}` in `keyPrefix`
+ * keeps a namespace in one slot instead); `getMany` becomes one MGET per slot pipelined per node,
+ * writes one pipeline per node, and the scripts touch one key each.
  */
 export function createRedisFeatureStore(opts: RedisFeatureStoreOptions): FeatureStore {
   const prefix = opts.keyPrefix ?? DEFAULT_KEY_PREFIX;
@@ -148,7 +166,9 @@ export function createRedisFeatureStore(opts: RedisFeatureStoreOptions): Feature
     throw new TypeError('createRedisFeatureStore needs a url or a client; received neither');
   }
   const ownsClient = opts.client === undefined;
-  const client = opts.client ?? new Redis(opts.url!, { connectionName: 'recs-feature-store' });
+  const client =
+    opts.client ??
+    createRedisClient(opts.url!, { connectionName: 'recs-feature-store', replicaReads: opts.replicaReads });
   if (ownsClient && opts.onError) client.on('error', opts.onError);
   let closed = false;
 
@@ -175,7 +195,8 @@ export function createRedisFeatureStore(opts: RedisFeatureStoreOptions): Feature
       checkIds(kind, ids);
       if (ids.length === 0) return [];
       const keys = ids.map((id) => featureKey(prefix, version, kind, id));
-      const raws = await client.mget(keys);
+      // One MGET on a server; per slot, pipelined per node, on a cluster.
+      const raws = await mgetAny(client, keys);
       return raws.map((raw, i) => (raw === null ? null : decodeRecord(keys[i]!, raw)));
     },
 
@@ -189,14 +210,15 @@ export function createRedisFeatureStore(opts: RedisFeatureStoreOptions): Feature
       }
       const updatedAt = now();
       for (let start = 0; start < entries.length; start += chunkSize) {
-        const pipeline = client.pipeline();
-        for (const { id, values } of entries.slice(start, start + chunkSize)) {
-          const key = featureKey(prefix, version, kind, id);
-          const raw = encodeRecord(values, updatedAt);
-          if (ttlMs === undefined) pipeline.set(key, raw);
-          else pipeline.set(key, raw, 'PX', ttlMs);
-        }
-        const results = (await pipeline.exec()) ?? [];
+        // One pipeline per chunk on a server, one per node on a cluster.
+        const results = await execAny(
+          client,
+          entries.slice(start, start + chunkSize).map(({ id, values }) => {
+            const key = featureKey(prefix, version, kind, id);
+            const raw = encodeRecord(values, updatedAt);
+            return ttlMs === undefined ? ['set', key, raw] : ['set', key, raw, 'PX', ttlMs];
+          }),
+        );
         const failed = results.find(([err]) => err !== null);
         if (failed) throw new Error(`setMany of ${kind} records failed: ${failed[0]!.message}`);
       }
@@ -240,12 +262,12 @@ export function createRedisFeatureStore(opts: RedisFeatureStoreOptions): Feature
     async deleteMany(kind: EntityKind, ids: readonly string[]): Promise<number> {
       open();
       checkIds(kind, ids);
-      let deleted = 0;
-      for (let start = 0; start < ids.length; start += chunkSize) {
-        const keys = ids.slice(start, start + chunkSize).map((id) => featureKey(prefix, version, kind, id));
-        deleted += await client.del(...keys);
-      }
-      return deleted;
+      // DELs of at most chunkSize keys, per slot on a cluster.
+      return delAny(
+        client,
+        ids.map((id) => featureKey(prefix, version, kind, id)),
+        chunkSize,
+      );
     },
 
     async getList(name: string): Promise<string[] | null> {
@@ -318,12 +340,7 @@ export function createRedisFeatureStore(opts: RedisFeatureStoreOptions): Feature
       closed = true;
       if (!ownsClient) return;
       // QUIT needs a live connection; otherwise stop reconnecting and drop queued commands.
-      if (client.status !== 'ready') return client.disconnect();
-      try {
-        await client.quit();
-      } catch {
-        client.disconnect();
-      }
+      await closeRedisClient(client);
     },
   };
 }

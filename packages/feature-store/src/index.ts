@@ -21,3 +21,22 @@ export {
   type DriftStatus,
   type FeatureDriftReport,
 } from './drift';
+export {
+  createRedisClient,
+  isCluster,
+  keySlot,
+  hashTagOf,
+  byNode,
+  bySlot,
+  mgetAny,
+  delAny,
+  execAny,
+  scanAll,
+  masters,
+  closeRedisClient,
+  describeRedisUrl,
+  RecsCluster,
+  type RedisClient,
+  type RedisClientOptions,
+  type RedisCommand,
+} from './redisClient';

@@ -5,7 +5,7 @@ import mercuriusCache, { type MercuriusCachePolicy } from 'mercurius-cache';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { GraphQLError, parse } from 'graphql';
-import type Redis from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { ErrorCode, HEADERS, type Logger, type Principal } from '@recs/core';
 import { principalFromHeaders, secretMatches } from './principalFromHeaders';
@@ -25,8 +25,11 @@ export interface SubgraphAppOptions<L> {
   logger: Logger;
   /** Builds the per-request DataLoaders. */
   loaders: (base: { principal: Principal; requestId: string; log: Logger }) => L;
-  /** Field caching (mercurius-cache): Redis storage when a client is given, else in-process memory. */
-  cache?: { redis?: Redis; ttlSeconds: number; policy: MercuriusCachePolicy };
+  /**
+   * Field caching (mercurius-cache): Redis storage when a client is given, else in-process memory. A
+   * cluster client must split keyspace-wide commands per node (`RecsCluster` from `createRedisClient`).
+   */
+  cache?: { redis?: Redis | Cluster; ttlSeconds: number; policy: MercuriusCachePolicy };
   /** Named readiness checks of the subgraph's backends, reported by `/ready`. */
   readiness?: () => Promise<Record<string, boolean>>;
   /** Maximum query depth a subgraph accepts (the gateway enforces a stricter one). */

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { onExitOrSignal, terminate, type Running } from './childProcess';
 
 /** A running embedded Neo4j started by {@link startNeo4j}. */
 export interface Neo4jHandle {
@@ -39,11 +40,6 @@ export interface StartNeo4jOptions {
   pagecache?: string;
   /** Deadline for the READY line, in ms; default 120 000 (a start takes ~10 s on 2 cores). */
   timeoutMs?: number;
-}
-
-interface Running {
-  child: ChildProcess;
-  exited: Promise<string>;
 }
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -239,22 +235,6 @@ async function launch(a: LaunchArgs): Promise<Running> {
   throw new Error(`${where} ${outcome} before it was ready; ${await logTail(logPath)}`);
 }
 
-/** SIGTERM (the launcher's shutdown hook stops Neo4j cleanly), then SIGKILL if it misses the deadline. */
-async function terminate({ child, exited }: Running, timeoutMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const cancel = new AbortController();
-  const timer = delay(timeoutMs, 'timeout' as const, { signal: cancel.signal }).catch(
-    () => 'cancelled' as const,
-  );
-  const outcome = await Promise.race([exited, timer]);
-  cancel.abort();
-  if (outcome === 'timeout') {
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
-
 function assertInstalled(): void {
   if (!existsSync(MAIN_CLASS_FILE)) {
     throw new Error(`Neo4j launcher is not built (missing ${MAIN_CLASS_FILE}); ${INSTALL_HINT}`);
@@ -307,14 +287,5 @@ function installExitHook(): void {
     }
     live.clear();
   };
-  process.once('exit', killAll);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const onSignal = (): void => {
-      killAll();
-      process.removeListener(signal, onSignal);
-      // Keep the default behaviour (die by the signal) unless someone else handles it.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    };
-    process.on(signal, onSignal);
-  }
+  onExitOrSignal(killAll);
 }

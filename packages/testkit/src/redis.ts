@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { onExitOrSignal, spawnLogged, terminate, type Running } from './childProcess';
 
 /** A running `redis-server` started by {@link startRedis}. */
 export interface RedisHandle {
@@ -31,11 +32,6 @@ export interface StartRedisOptions {
   appendOnly?: boolean;
   /** Deadline for readiness and for shutdown, in ms; default 10 000. */
   timeoutMs?: number;
-}
-
-interface Running {
-  child: ChildProcess;
-  exited: Promise<string>;
 }
 
 const LOG_FILE = 'redis.log';
@@ -134,24 +130,11 @@ async function launch(
   keepsProcessAlive: boolean,
 ): Promise<Running> {
   const logPath = join(dataDir, LOG_FILE);
-  // A file rather than pipes: nothing in this process has to drain it, and it survives for post-mortems.
-  const log = await open(logPath, 'a');
   const args = [
     ...['--bind', '127.0.0.1', '--port', String(port), '--dir', dataDir, '--save', ''],
     ...['--appendonly', appendOnly ? 'yes' : 'no', '--protected-mode', 'yes', '--daemonize', 'no'],
   ];
-  let child: ChildProcess;
-  try {
-    child = spawn('redis-server', args, { stdio: ['ignore', log.fd, log.fd] });
-  } finally {
-    await log.close();
-  }
-  const exited = new Promise<string>((resolve) => {
-    child.once('error', (err) => resolve(`could not be spawned (${err.message})`));
-    child.once('exit', (code, signal) =>
-      resolve(signal ? `was killed by ${signal}` : `exited with code ${code}`),
-    );
-  });
+  const { child, exited } = await spawnLogged('redis-server', args, logPath);
   let gone: string | undefined;
   void exited.then((how) => {
     gone = how;
@@ -173,22 +156,6 @@ async function launch(
       );
     }
     await delay(25);
-  }
-}
-
-/** SIGTERM (redis flushes the AOF and exits), then SIGKILL if it misses the deadline. */
-async function terminate({ child, exited }: Running, timeoutMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const cancel = new AbortController();
-  const timer = delay(timeoutMs, 'timeout' as const, { signal: cancel.signal }).catch(
-    () => 'cancelled' as const,
-  );
-  const outcome = await Promise.race([exited, timer]);
-  cancel.abort();
-  if (outcome === 'timeout') {
-    child.kill('SIGKILL');
-    await exited;
   }
 }
 
@@ -264,14 +231,5 @@ function installExitHook(): void {
     }
     live.clear();
   };
-  process.once('exit', killAll);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const onSignal = (): void => {
-      killAll();
-      process.removeListener(signal, onSignal);
-      // Keep the default behaviour (die by the signal) unless someone else handles it.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    };
-    process.on(signal, onSignal);
-  }
+  onExitOrSignal(killAll);
 }

@@ -22,7 +22,7 @@ export function readExperimentsConfig(e: Env): ExperimentsConfig {
     port: env.port(e, 'EXPERIMENTS_PORT', 4003),
     gatewaySecret: env.secret(e, 'GATEWAY_SECRET', 16),
     experimentsFile: env.optStr(e, 'EXPERIMENTS_FILE'),
-    redisUrl: env.url(e, 'REDIS_URL', ['redis', 'rediss']),
+    redisUrl: env.redisUrl(e, 'REDIS_URL'),
     registryDir: env.str(e, 'MODEL_REGISTRY_DIR', 'var/models'),
     automationIntervalSeconds: env.int(e, 'EXPERIMENT_AUTOMATION_SECONDS', 60, 0, 86_400),
     logLevel: env.oneOf(e, 'LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error'], 'info'),

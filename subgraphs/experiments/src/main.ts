@@ -1,7 +1,6 @@
-import { Redis } from 'ioredis';
 import { createLogger } from '@recs/core';
-import { createRedisEventLog } from '@recs/events';
-import { createRedisFeatureStore } from '@recs/feature-store';
+import { createRedisEventLog, liveKeyPrefixFor } from '@recs/events';
+import { closeRedisClient, createRedisClient, createRedisFeatureStore } from '@recs/feature-store';
 import {
   OutcomeStore,
   createMemoryExperimentStore,
@@ -17,9 +16,15 @@ import { ExperimentsService } from './ExperimentsService';
 const config = readExperimentsConfig(process.env);
 const log = createLogger('experiments', config.logLevel);
 const role = await startWorkers(process.env, { log, memoryState: !config.redisUrl });
+// redis:// (one server) or redis-cluster://h1:p1,h2:p2 (a Redis Cluster: the experiment keys share the
+// `{recs-exp}` hash tag, the live records the event log's `{recs}`).
 const redis = config.redisUrl
-  ? new Redis(config.redisUrl, { connectionName: 'recs-experiments', maxRetriesPerRequest: 2 })
+  ? createRedisClient(config.redisUrl, {
+      connectionName: 'recs-experiments',
+      redis: { maxRetriesPerRequest: 2 },
+    })
   : undefined;
+const livePrefix = liveKeyPrefixFor(config.redisUrl);
 redis?.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
 const registry = new ModelRegistry(config.registryDir);
 const service = new ExperimentsService(
@@ -50,8 +55,8 @@ const app = await buildExperimentsApp({
             onError: (err) => log.warn({ err: err.message }, 'event log connection error'),
           }),
           live: {
-            store: createRedisFeatureStore({ client: redis, keyPrefix: 'recs-live' }),
-            keyPrefix: 'recs-live',
+            store: createRedisFeatureStore({ client: redis, keyPrefix: livePrefix }),
+            keyPrefix: livePrefix,
           },
           store: new OutcomeStore(redis),
         }
@@ -64,7 +69,6 @@ await serveUntilSignal(app, {
   port: config.port,
   log,
   onClose: async () => {
-    if (redis?.status === 'ready') await redis.quit();
-    else redis?.disconnect();
+    if (redis) await closeRedisClient(redis);
   },
 });

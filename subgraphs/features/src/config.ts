@@ -41,7 +41,7 @@ export function readFeaturesConfig(e: Env): FeaturesConfig {
     host: env.str(e, 'HOST', '127.0.0.1'),
     port: env.port(e, 'FEATURES_PORT', 4002),
     gatewaySecret: env.secret(e, 'GATEWAY_SECRET', 16),
-    redisUrl: env.url(e, 'REDIS_URL', ['redis', 'rediss']),
+    redisUrl: env.redisUrl(e, 'REDIS_URL'),
     registryDir,
     logLevel: env.oneOf(e, 'LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error'], 'info'),
     eventConsumer: env.oneOf(e, 'EVENT_CONSUMER', ['on', 'off'], 'on') === 'on',

@@ -1,14 +1,13 @@
-import { Redis } from 'ioredis';
 import { createLogger } from '@recs/core';
 import { OutcomeStore } from '@recs/experiments';
 import {
-  LIVE_KEY_PREFIX,
   createMemoryEventLog,
   createMemoryRateLimiter,
   createRedisEventLog,
   createRedisRateLimiter,
+  liveKeyPrefixFor,
 } from '@recs/events';
-import { createMemoryFeatureStore, createRedisFeatureStore } from '@recs/feature-store';
+import { createMemoryFeatureStore, createRedisClient, createRedisFeatureStore } from '@recs/feature-store';
 import { ModelRegistry, promotedVersion, publishFeatures, type ModelArtefacts } from '@recs/pipeline';
 import { serveUntilSignal, startWorkers } from '@recs/subgraph-kit';
 import { buildFeaturesApp } from './app';
@@ -20,13 +19,17 @@ const config = readFeaturesConfig(process.env);
 const log = createLogger('features', config.logLevel);
 // Each worker's event consumer joins the same group under its own name (`<hostname>-<pid>`).
 await startWorkers(process.env, { log, memoryState: !config.redisUrl });
+// REDIS_URL: redis:// (one server) or redis-cluster://h1:p1,h2:p2 (a Redis Cluster). Offline features
+// are written in bulk by the pipeline, so their reads may go to replicas (`?scaleReads=slave`).
 const store = config.redisUrl
-  ? createRedisFeatureStore({ url: config.redisUrl })
+  ? createRedisFeatureStore({ url: config.redisUrl, replicaReads: true })
   : createMemoryFeatureStore();
 // The live namespace the recommendations subgraph reads stock and price from; never written by the pipeline.
+// On a cluster `{recs}-live`: the event log's hash slot, which the consumer's apply script needs.
+const livePrefix = liveKeyPrefixFor(config.redisUrl);
 const liveStore = config.redisUrl
-  ? createRedisFeatureStore({ url: config.redisUrl, keyPrefix: LIVE_KEY_PREFIX })
-  : createMemoryFeatureStore({ keyPrefix: LIVE_KEY_PREFIX });
+  ? createRedisFeatureStore({ url: config.redisUrl, keyPrefix: livePrefix })
+  : createMemoryFeatureStore({ keyPrefix: livePrefix });
 const dedupeTtlSeconds = config.eventDedupeHours * 3600;
 const eventLog = config.redisUrl
   ? createRedisEventLog({ url: config.redisUrl, dedupeTtlSeconds })
@@ -59,7 +62,10 @@ const limit = (l: { perSecond: number; burst: number }) => (l.perSecond > 0 ? l 
 // The experiments' exposure records and per-shopper counters (forgetUser erases them too).
 const outcomes = config.redisUrl
   ? new OutcomeStore(
-      new Redis(config.redisUrl, { connectionName: 'recs-features-outcomes', maxRetriesPerRequest: 2 }),
+      createRedisClient(config.redisUrl, {
+        connectionName: 'recs-features-outcomes',
+        redis: { maxRetriesPerRequest: 2 },
+      }),
     )
   : undefined;
 const app = await buildFeaturesApp({
@@ -68,7 +74,7 @@ const app = await buildFeaturesApp({
   logger: log,
   events: {
     log: eventLog,
-    live: { store: liveStore, keyPrefix: LIVE_KEY_PREFIX },
+    live: { store: liveStore, keyPrefix: livePrefix },
     // Every minute, drop entries every consumer group acknowledged that are older than the retention.
     consumer: config.eventConsumer
       ? { trimEveryMs: 60_000, retainMs: config.eventRetentionHours * 3600_000 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type Redis from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { EventConsumer, type EventLog, type LiveTarget } from '@recs/events';
 import type { Logger } from '@recs/core';
@@ -25,7 +25,7 @@ export interface RecommendationsAppOptions {
   gatewaySecret: string;
   logger: Logger;
   /** Redis for the field cache; in-process memory cache when absent (embedded mode). */
-  redis?: Redis;
+  redis?: Redis | Cluster;
   cacheTtlSeconds: number;
   /** Registry holding the recommender's metrics (see metrics.ts), served on /metrics. */
   metrics?: Registry;

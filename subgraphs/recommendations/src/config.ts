@@ -30,7 +30,7 @@ export function readRecommendationsConfig(e: Env): RecommendationsConfig {
     host: env.str(e, 'HOST', '127.0.0.1'),
     port: env.port(e, 'RECOMMENDATIONS_PORT', 4001),
     gatewaySecret: env.secret(e, 'GATEWAY_SECRET', 16),
-    redisUrl: env.url(e, 'REDIS_URL', ['redis', 'rediss']),
+    redisUrl: env.redisUrl(e, 'REDIS_URL'),
     neo4j: neo4jConfig(e),
     graphBudgetMs: env.int(e, 'GRAPH_BUDGET_MS', 50, 1, 10_000),
     learnedBudgetMs: env.int(e, 'RANKER_BUDGET_MS', 150, 1, 10_000),

@@ -15,7 +15,7 @@ import { createMemoryFeatureStore, createRedisFeatureStore } from '@recs/feature
 import { ModelRegistry } from '@recs/pipeline';
 import { CliError, batchRecommender, runCli } from './batchCli';
 import { parseRecommendationRequest } from './RecommendationRequest';
-import { LIVE_KEY_PREFIX } from './rules/LiveFacts';
+import { liveKeyPrefixFor } from '@recs/events';
 
 const USAGE =
   'usage: email (--users FILE | --all) [--limit 10] [--out FILE.jsonl] [--record] [--registry DIR]';
@@ -71,8 +71,8 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const store = redisUrl
-    ? createRedisFeatureStore({ url: redisUrl, keyPrefix: LIVE_KEY_PREFIX })
-    : createMemoryFeatureStore({ keyPrefix: LIVE_KEY_PREFIX });
+    ? createRedisFeatureStore({ url: redisUrl, keyPrefix: liveKeyPrefixFor(redisUrl) })
+    : createMemoryFeatureStore({ keyPrefix: liveKeyPrefixFor(undefined) });
   const { recommender, bundle, close } = await batchRecommender('email', values.registry!, store);
   const users = values.users ? readUsers(values.users) : await allCustomers(values.registry!, bundle.version);
   const out = values.out ? createWriteStream(values.out) : process.stdout;

@@ -4,16 +4,16 @@ import { loadBundle, loadPromotedBundle, type ModelBundle } from '@recs/pipeline
 import { OutcomeStore, createRedisExperimentStore, loadExperimentsFile } from '@recs/experiments';
 import { ServingExperiments } from './experiments/ServingExperiments';
 import { ModelVersions, type LoadedVersion } from './ModelVersions';
-import { createServingRedis, serveUntilSignal, startWorkers } from '@recs/subgraph-kit';
+import { SERVING_REDIS_OPTIONS, serveUntilSignal, startWorkers } from '@recs/subgraph-kit';
 import { buildRecommendationsApp } from './app';
 import { readRecommendationsConfig } from './config';
 import { Recommender } from './Recommender';
 import { LearnedRanker } from './LearnedRanker';
 import { graphLabel, syncGraph } from './syncGraph';
-import { createMemoryFeatureStore, createRedisFeatureStore } from '@recs/feature-store';
-import { LIVE_KEY_PREFIX, LiveFacts } from './rules/LiveFacts';
+import { createMemoryFeatureStore, createRedisClient, createRedisFeatureStore } from '@recs/feature-store';
+import { LiveFacts } from './rules/LiveFacts';
 import { loadRuleConfig } from './rules/RuleConfig';
-import { createRedisEventLog } from '@recs/events';
+import { createRedisEventLog, liveKeyPrefixFor } from '@recs/events';
 import { recommenderMetrics } from './metrics';
 
 const config = readRecommendationsConfig(process.env);
@@ -22,9 +22,13 @@ await startWorkers(process.env, { log, memoryState: !config.redisUrl });
 const bundle = await loadPromotedBundle(config.registryDir);
 log.info({ modelVersion: bundle.version }, 'model loaded');
 
+// redis:// (one server) or redis-cluster://h1:p1,h2:p2 (a Redis Cluster; see docs/scaling.md).
 const redis = config.redisUrl
-  ? createServingRedis(config.redisUrl, (err) => log.warn({ err: err.message }, 'redis connection error'))
+  ? createRedisClient(config.redisUrl, { redis: SERVING_REDIS_OPTIONS })
   : undefined;
+redis?.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
+// On a cluster `{recs}-live`: the event log's hash slot (the consumer applies events to it atomically).
+const livePrefix = liveKeyPrefixFor(config.redisUrl);
 log.info(
   { cache: redis ? 'redis' : 'memory' },
   redis ? 'field cache on Redis' : 'REDIS_URL unset: embedded in-process cache',
@@ -34,8 +38,8 @@ const rules = loadRuleConfig(config.rulesFile);
 log.info({ rulesVersion: rules.version, promotions: rules.promotions.length }, 'business rules loaded');
 // Live product flags and shopper preferences: their own key prefix, never rewritten by the pipeline.
 const liveStore = redis
-  ? createRedisFeatureStore({ client: redis, keyPrefix: LIVE_KEY_PREFIX })
-  : createMemoryFeatureStore({ keyPrefix: LIVE_KEY_PREFIX });
+  ? createRedisFeatureStore({ client: redis, keyPrefix: livePrefix })
+  : createMemoryFeatureStore({ keyPrefix: livePrefix });
 const metrics = recommenderMetrics();
 
 /** Everything one model version serves with: its bundle, co-purchase graph, learned ranker and recommender. */
@@ -110,7 +114,7 @@ const app = await buildRecommendationsApp({
           url: config.redisUrl,
           onError: (err) => log.warn({ err: err.message }, 'event log connection error'),
         }),
-        live: { store: liveStore, keyPrefix: LIVE_KEY_PREFIX },
+        live: { store: liveStore, keyPrefix: livePrefix },
       }
     : undefined,
   gatewaySecret: config.gatewaySecret,

@@ -11,9 +11,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { progressBar } from '@recs/core';
-import { createRedisFeatureStore } from '@recs/feature-store';
+import { createRedisClient, createRedisFeatureStore } from '@recs/feature-store';
 import {
   ExperimentConfigError,
   OutcomeStore,
@@ -23,7 +22,7 @@ import {
 } from '@recs/experiments';
 import { CliError, batchRecommender, runCli } from './batchCli';
 import { replayExperiment } from './experiments/replay';
-import { LIVE_KEY_PREFIX } from './rules/LiveFacts';
+import { liveKeyPrefixFor } from '@recs/events';
 
 const USAGE = 'usage: replay --experiment ID --candidate FILE.json [--max 5000] [--registry DIR]';
 
@@ -77,7 +76,10 @@ async function main(argv: string[]): Promise<void> {
   if (!redisUrl)
     throw new CliError('needs REDIS_URL: the experiment, its exposures and clicks are on Redis', 2);
   const candidate = readCandidate(values.candidate);
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, connectionName: 'recs-replay' });
+  const redis = createRedisClient(redisUrl, {
+    connectionName: 'recs-replay',
+    redis: { maxRetriesPerRequest: 2 },
+  });
   try {
     const experiment = (await createRedisExperimentStore(redis).list()).experiments.find(
       (e) => e.id === values.experiment,
@@ -86,7 +88,7 @@ async function main(argv: string[]): Promise<void> {
     const batch = await batchRecommender(
       'replay',
       values.registry!,
-      createRedisFeatureStore({ client: redis, keyPrefix: LIVE_KEY_PREFIX }),
+      createRedisFeatureStore({ client: redis, keyPrefix: liveKeyPrefixFor(redisUrl) }),
     );
     let progress: ReturnType<typeof progressBar> | undefined;
     const report = await replayExperiment({

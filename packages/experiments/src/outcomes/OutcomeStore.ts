@@ -1,5 +1,4 @@
-import type Redis from 'ioredis';
-import { redisScript } from '../redisScript';
+import { experimentsPrefixOn, redisScript, type ExperimentsRedis } from '../redisScript';
 
 /** One served list of a shopper in at least one RUNNING experiment (what the serving path logs). */
 export interface Exposure {
@@ -220,11 +219,11 @@ export class OutcomeStore {
   readonly keys: ReturnType<typeof outcomeKeys>;
 
   constructor(
-    private readonly client: Redis,
+    private readonly client: ExperimentsRedis,
     opts: OutcomeStoreOptions = {},
   ) {
     this.window = opts.attributionWindowSeconds ?? 7 * 24 * 3600;
-    this.keys = outcomeKeys(opts.prefix);
+    this.keys = outcomeKeys(experimentsPrefixOn(client, opts.prefix ?? EXPERIMENTS_PREFIX));
     this.servedLogLength = opts.servedLogLength ?? 200_000;
   }
 
@@ -235,7 +234,8 @@ export class OutcomeStore {
     const segments = e.segments.includes('all') ? e.segments : ['all', ...e.segments];
     const result = await EXPOSE(
       this.client,
-      [],
+      // No key is declared by the script; this one routes it to the experiments' slot on a cluster.
+      [`${this.keys.prefix}served`],
       [
         e.requestId,
         e.userId,
@@ -308,7 +308,8 @@ export class OutcomeStore {
     const revenue = o.type === 'purchase' ? (o.quantity ?? 1) * (o.price ?? 0) : 0;
     return (await ATTRIBUTE(
       this.client,
-      [],
+      // No key is declared by the script; this one routes it to the experiments' slot on a cluster.
+      [`${this.keys.prefix}served`],
       [
         o.eventId,
         o.type,

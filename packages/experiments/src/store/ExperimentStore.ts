@@ -1,6 +1,5 @@
-import type Redis from 'ioredis';
 import type { Experiment } from '../Experiment';
-import { redisScript } from '../redisScript';
+import { experimentsPrefixOn, redisScript, type ExperimentsRedis } from '../redisScript';
 
 /** One change of the experiment set, as the audit log keeps it. */
 export interface AuditEntry {
@@ -143,8 +142,8 @@ export const experimentKeys = (prefix = 'recs-exp') => ({
 const COMMIT_SCRIPT = redisScript(COMMIT);
 
 /** The shared store on Redis: a hash of experiments, a version counter and an audit stream, changed by one script. */
-export function createRedisExperimentStore(client: Redis, prefix?: string): ExperimentStore {
-  const EXPERIMENT_KEYS = experimentKeys(prefix);
+export function createRedisExperimentStore(client: ExperimentsRedis, prefix?: string): ExperimentStore {
+  const EXPERIMENT_KEYS = experimentKeys(experimentsPrefixOn(client, prefix ?? 'recs-exp'));
   const parseEntry = ([id, fields]: [string, string[]]): AuditEntry => ({
     id,
     ...(JSON.parse(fields[1]!) as Omit<AuditEntry, 'id'>),
