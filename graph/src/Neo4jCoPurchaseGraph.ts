@@ -1,5 +1,12 @@
-import { auth, driver as createDriver, int, isInt, session as sessionMode } from 'neo4j-driver';
-import type { Driver, ManagedTransaction, Session } from 'neo4j-driver';
+import {
+  auth,
+  bookmarkManager,
+  driver as createDriver,
+  int,
+  isInt,
+  session as sessionMode,
+} from 'neo4j-driver';
+import type { BookmarkManager, Driver, ManagedTransaction, Session } from 'neo4j-driver';
 import type {
   CoPurchaseEdge,
   CoPurchaseGraph,
@@ -32,7 +39,11 @@ interface Neo4jGraphPlacement {
 export type Neo4jCoPurchaseGraphOptions = Neo4jGraphPlacement &
   (
     | {
-        /** Bolt URI, e.g. `bolt://127.0.0.1:7687`. */
+        /**
+         * `bolt://host:7687` (one server) or `neo4j://host:7687` (routing: the driver asks the server
+         * for a routing table, sends writes to the leader and reads to followers / read replicas of a
+         * cluster; a standalone server answers with itself). `+s` variants for TLS.
+         */
         uri: string;
         /** Default `neo4j` when a password is given. */
         user?: string;
@@ -68,6 +79,11 @@ export class Neo4jCoPurchaseGraph implements CoPurchaseGraph {
   private readonly driver: Driver;
   private readonly ownsDriver: boolean;
   private readonly database: string | undefined;
+  /**
+   * Shared by every session of this graph, so a read follows the graph's own earlier writes even
+   * when a cluster routes it to another member (causal consistency through bookmarks).
+   */
+  private readonly bookmarks: BookmarkManager = bookmarkManager();
   private readonly cypher: ReturnType<typeof queries>;
 
   constructor(options: Neo4jCoPurchaseGraphOptions) {
@@ -172,9 +188,12 @@ export class Neo4jCoPurchaseGraph implements CoPurchaseGraph {
     work: (session: Session) => Promise<T>,
     mode: 'READ' | 'WRITE' = 'WRITE',
   ): Promise<T> {
+    // Reads run in READ sessions through executeRead and writes in WRITE sessions (executeWrite, or
+    // auto-commit `run` for schema and CALL … IN TRANSACTIONS), so a neo4j:// driver routes them.
     const session = this.driver.session({
       database: this.database,
       defaultAccessMode: mode === 'READ' ? sessionMode.READ : sessionMode.WRITE,
+      bookmarkManager: this.bookmarks,
     });
     try {
       return await work(session);

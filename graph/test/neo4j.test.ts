@@ -4,6 +4,7 @@ import neo4j, { type Driver } from 'neo4j-driver';
 import { testNeo4j } from '@recs/testkit/services';
 import { Neo4jCoPurchaseGraph } from '../src/index';
 import { runCoPurchaseGraphContract } from './CoPurchaseGraph.contract';
+import { dropTestConstraints } from './neo4jCleanup';
 
 /** Every graph here gets its own label, so tests never see each other's data on a shared server. */
 const LABEL_PREFIX = `CoPurchaseTest_${process.pid}_`;
@@ -19,22 +20,7 @@ before(async () => {
 });
 
 after(async () => {
-  // Data is cleared by each test; the per-label constraints would otherwise pile up on a shared server.
-  const session = driver.session();
-  try {
-    const shown = await session.run(
-      'SHOW CONSTRAINTS YIELD name WHERE name STARTS WITH $prefix RETURN name',
-      {
-        prefix: LABEL_PREFIX,
-      },
-    );
-    for (const record of shown.records) {
-      await session.run(`DROP CONSTRAINT \`${String(record.get('name'))}\` IF EXISTS`);
-    }
-  } finally {
-    await session.close();
-    await driver.close();
-  }
+  await dropTestConstraints(driver, LABEL_PREFIX);
 });
 
 runCoPurchaseGraphContract(
