@@ -19,8 +19,12 @@ export function topK(
     return a < b;
   };
   for (let i = 0; i < scores.length; i++) {
+    // the cheap comparisons first: most items score below the current k-th (no tie-break, no set lookup)
+    if (idx.length === k) {
+      const last = idx[k - 1]!;
+      if (scores[i]! < scores[last]! || !better(i, last)) continue;
+    }
     if (exclude?.has(i)) continue;
-    if (idx.length === k && !better(i, idx[k - 1]!)) continue;
     let pos = idx.length === k ? k - 1 : idx.length;
     while (pos > 0 && better(i, idx[pos - 1]!)) pos--;
     if (idx.length === k) idx.pop();
