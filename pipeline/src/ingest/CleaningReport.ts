@@ -33,3 +33,24 @@ export function reject(report: CleaningReport, reason: RejectReason, line: numbe
   report.rejected[reason] = (report.rejected[reason] ?? 0) + 1;
   if (report.samples.length < 50) report.samples.push({ line, reason });
 }
+
+/** One cleaning check: the reason a row is rejected for when `failed` holds. */
+export type Check = readonly [reason: RejectReason, failed: boolean];
+
+/** The first failed check's reason, in the order given (a row is counted under one reason), or undefined. */
+export function firstProblem(checks: readonly Check[]): RejectReason | undefined {
+  for (const [reason, failed] of checks) if (failed) return reason;
+  return undefined;
+}
+
+/** The checks every source ends with: the cut-off (exclusive), then the quantity and price outliers. */
+export function limitChecks(
+  line: { ts: number; quantity: number; unitPrice: number },
+  limits: { until?: number; maxQuantity: number; maxUnitPrice: number },
+): Check[] {
+  return [
+    ['after_cutoff', limits.until !== undefined && line.ts >= limits.until],
+    ['quantity_outlier', line.quantity > limits.maxQuantity],
+    ['price_outlier', line.unitPrice > limits.maxUnitPrice],
+  ];
+}

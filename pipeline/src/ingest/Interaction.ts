@@ -34,4 +34,6 @@ export interface CatalogueEntry {
   category?: string;
   /** Root-to-leaf path of `category`, e.g. ["bags & accessories", "bags"]. */
   categoryPath?: string[];
+  /** Brand or label, where the source has one (Complete Journey: "National" / "Private"). */
+  brand?: string;
 }

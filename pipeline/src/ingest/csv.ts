@@ -53,3 +53,32 @@ export async function* readCsv(
     yield { fields, line: startLine, unterminated: true };
   }
 }
+
+/** Thrown when a file is not the source it is read as (wrong or missing header, missing file). */
+export class SourceFormatError extends Error {}
+
+/**
+ * The records after the header of a source CSV, which must start with `header` (a byte-order mark is
+ * ignored); a wrong or missing header throws {@link SourceFormatError} naming the file and `source`.
+ */
+export async function* csvRecords(
+  path: string,
+  header: readonly string[],
+  source: string,
+): AsyncGenerator<{ fields: string[]; line: number; unterminated?: boolean }> {
+  let first = true;
+  for await (const rec of readCsv(path)) {
+    if (first) {
+      first = false;
+      const got = rec.fields.map((f) => f.trim().replace(/^\uFEFF/, ''));
+      if (header.some((h, i) => got[i] !== h)) {
+        throw new SourceFormatError(
+          `${path} is not ${source} file: expected columns ${header.join(',')}; received ${got.join(',')}`,
+        );
+      }
+      continue;
+    }
+    yield rec;
+  }
+  if (first) throw new SourceFormatError(`${path} is empty: expected ${source} header line`);
+}

@@ -1,7 +1,7 @@
 import { normaliseProductId, normaliseUserId } from '@recs/core';
-import { readCsv } from './csv';
+import { SourceFormatError, csvRecords } from './csv';
 import { countryCode } from './countries';
-import { emptyReport, reject, type CleaningReport } from './CleaningReport';
+import { emptyReport, firstProblem, limitChecks, reject, type CleaningReport } from './CleaningReport';
 import type { CatalogueEntry, Interaction } from './Interaction';
 import { applyTaxonomy } from './taxonomy';
 
@@ -21,8 +21,7 @@ const PRODUCT_CODE = /^\d{5}[A-Z]*$/;
 const MAX_QUANTITY = 10_000;
 const MAX_UNIT_PRICE = 10_000;
 
-/** Thrown when a file is not an Online Retail export at all (wrong header). */
-export class SourceFormatError extends Error {}
+export { SourceFormatError };
 
 export interface OnlineRetailData {
   interactions: Interaction[];
@@ -59,18 +58,7 @@ export async function readOnlineRetail(
   const seen = new Set<string>();
   const titles = new Map<string, Map<string, number>>();
   const prices = new Map<string, number[]>();
-  let header = true;
-  for await (const rec of readCsv(path)) {
-    if (header) {
-      header = false;
-      const got = rec.fields.map((f) => f.trim().replace(/^\uFEFF/, ''));
-      if (HEADER.some((h, i) => got[i] !== h)) {
-        throw new SourceFormatError(
-          `${path} is not an Online Retail file: expected columns ${HEADER.join(',')}; received ${got.join(',')}`,
-        );
-      }
-      continue;
-    }
+  for await (const rec of csvRecords(path, HEADER, 'an Online Retail')) {
     report.rowsRead++;
     const f = rec.fields;
     if (rec.unterminated || f.length !== HEADER.length) {
@@ -90,46 +78,26 @@ export async function readOnlineRetail(
     const ts = parseShopTime(dateText);
     const quantity = Number(qtyText);
     const unitPrice = Number(priceText);
+    const productId = normaliseProductId(code);
+    const country = countryCode(countryName);
     if (ts === undefined) {
       reject(report, 'bad_date', rec.line);
       continue;
     }
-    if (!Number.isFinite(quantity) || !Number.isFinite(unitPrice) || invoice.trim() === '') {
-      reject(report, 'malformed_row', rec.line);
-      continue;
-    }
-    if (invoice.trim().toUpperCase().startsWith('C')) {
-      reject(report, 'cancellation', rec.line);
-      continue;
-    }
-    if (quantity <= 0) {
-      reject(report, 'non_positive_quantity', rec.line);
-      continue;
-    }
-    if (unitPrice <= 0) {
-      reject(report, 'non_positive_price', rec.line);
-      continue;
-    }
-    const productId = normaliseProductId(code);
-    if (!PRODUCT_CODE.test(productId)) {
-      reject(report, 'non_product_code', rec.line);
-      continue;
-    }
-    if (opts.until !== undefined && ts >= opts.until) {
-      reject(report, 'after_cutoff', rec.line);
-      continue;
-    }
-    if (quantity > MAX_QUANTITY) {
-      reject(report, 'quantity_outlier', rec.line);
-      continue;
-    }
-    if (unitPrice > MAX_UNIT_PRICE) {
-      reject(report, 'price_outlier', rec.line);
-      continue;
-    }
-    const country = countryCode(countryName);
-    if (country === undefined) {
-      reject(report, 'unknown_country', rec.line);
+    const problem = firstProblem([
+      ['malformed_row', !Number.isFinite(quantity) || !Number.isFinite(unitPrice) || invoice.trim() === ''],
+      ['cancellation', invoice.trim().toUpperCase().startsWith('C')],
+      ['non_positive_quantity', quantity <= 0],
+      ['non_positive_price', unitPrice <= 0],
+      ['non_product_code', !PRODUCT_CODE.test(productId)],
+      ...limitChecks(
+        { ts, quantity, unitPrice },
+        { until: opts.until, maxQuantity: MAX_QUANTITY, maxUnitPrice: MAX_UNIT_PRICE },
+      ),
+      ['unknown_country', country === undefined],
+    ]);
+    if (problem) {
+      reject(report, problem, rec.line);
       continue;
     }
     const userId = customer.trim() === '' ? null : normaliseUserId(customer);
@@ -149,7 +117,7 @@ export async function readOnlineRetail(
       quantity,
       unitPrice,
       ts,
-      country,
+      country: country!, // checked above ('unknown_country')
     });
     const title = description.trim().replace(/\s+/g, ' ');
     if (title) {
@@ -161,7 +129,6 @@ export async function readOnlineRetail(
     p.push(unitPrice);
     prices.set(productId, p);
   }
-  if (header) throw new SourceFormatError(`${path} is empty: expected an Online Retail header line`);
   const catalogue = new Map<string, CatalogueEntry>();
   for (const [id, ps] of prices) {
     ps.sort((a, b) => a - b);
