@@ -5,6 +5,8 @@ import type { CoPurchasePair } from './models/coPurchase';
 import { ModelRegistry, RegistryError } from './registry/ModelRegistry';
 import type { Manifest } from './registry/Manifest';
 import type { ModelArtefacts } from './train';
+import type { VectorIndex } from '@recs/vector-index';
+import { loadItemIndex } from './models/itemIndex';
 
 /** A promoted model version loaded into memory, ready to serve. */
 export interface ModelBundle {
@@ -13,6 +15,12 @@ export interface ModelBundle {
   catalogue: Map<string, CatalogueEntry>;
   popularity: PopularityModel;
   coPurchase: CoPurchasePair[];
+  /**
+   * The ALS item vectors in the index structure the manifest's `vectorIndex` names (FAISS when built):
+   * search it with a user vector from `foldIn` (history, session or cart) for that user's top items.
+   * Absent in versions trained before ALS.
+   */
+  itemIndex?: VectorIndex;
 }
 
 /** The promoted version of a registry; a clear error when none is promoted. */
@@ -39,5 +47,13 @@ export async function loadBundle(registryRoot: string, version: string): Promise
   // Versions trained before the taxonomy have no categories: derive them from the titles, as training
   // now does, so the servers can rely on every entry having one.
   if (catalogue.some((c) => c.category === undefined)) applyTaxonomy(catalogue);
-  return { version, manifest, catalogue: new Map(catalogue.map((c) => [c.id, c])), popularity, coPurchase };
+  const itemIndex = await loadItemIndex(registry, version);
+  return {
+    version,
+    manifest,
+    catalogue: new Map(catalogue.map((c) => [c.id, c])),
+    popularity,
+    coPurchase,
+    ...(itemIndex ? { itemIndex } : {}),
+  };
 }

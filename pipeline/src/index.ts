@@ -48,3 +48,22 @@ export {
   type Category,
   type CategoryAssignment,
 } from './ingest/taxonomy';
+export {
+  foldIn,
+  foldInVector,
+  alsScores,
+  trainAls,
+  csrFromRows,
+  confidence,
+  type AlsModel,
+  type AlsOptions,
+  type TrainedAls,
+  type CsrMatrix,
+} from './models/als';
+export {
+  embedTitle,
+  mapToAls,
+  trainContentEmbedding,
+  type ContentEmbedding,
+} from './models/contentEmbedding';
+export { buildItemIndex, itemIndexArtefacts, loadItemIndex } from './models/itemIndex';

@@ -14,6 +14,7 @@ import { trainRankers } from './ranker/trainRanker';
 import { FEATURES } from './ranker/features';
 import type { Manifest } from './registry/Manifest';
 import { chooseIndex } from '@recs/vector-index';
+import { buildItemIndex, itemIndexArtefacts } from './models/itemIndex';
 
 /** Datasets the trainer knows how to read. */
 export const DATASETS = ['online-retail'] as const;
@@ -111,11 +112,23 @@ export async function train(opts: TrainOptions): Promise<Manifest> {
     log: (line) => log(`candidates: ${line}`),
   });
   timings.candidateModelsMs = Date.now() - t4;
+  const tIndex = Date.now();
+  const vectorIndex = chooseIndex({ size: candidates.matrix.items.length });
+  const itemIndex = buildItemIndex(
+    candidates.matrix.items,
+    candidates.als.itemFactors,
+    candidates.als.factors,
+    vectorIndex,
+  );
+  const indexFiles = await itemIndexArtefacts(itemIndex);
+  timings.itemIndexMs = Date.now() - tIndex;
+  log(`item index: ${itemIndex.kind} over ${itemIndex.size} ALS item vectors in ${timings.itemIndexMs} ms`);
   const t5 = Date.now();
   const rankers = await trainRankers(data.interactions, opts.until, { titles, log });
   timings.rankersMs = Date.now() - t5;
   const extra: Record<string, unknown> = {
     ...candidateArtefacts(candidates),
+    ...indexFiles,
     rankers: {
       features: FEATURES,
       window: { from: isoDate(rankers.window.from), to: isoDate(rankers.window.to) },
@@ -145,7 +158,7 @@ export async function train(opts: TrainOptions): Promise<Manifest> {
       },
       timings,
       cleaning: data.report as unknown as Record<string, unknown>,
-      vectorIndex: chooseIndex({ size: data.catalogue.size }),
+      vectorIndex,
     },
   );
   log(`published ${Object.keys(manifest.files).length} artefacts in ${Date.now() - t6} ms`);

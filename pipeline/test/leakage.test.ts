@@ -18,6 +18,8 @@ const POISON = [
   '540001,71053,LANTERN,1,2010-12-10 00:00:01,3.39,13047.0,United Kingdom',
 ];
 
+const files = new Map<string[], Map<string, Buffer>>();
+
 async function artefacts(lines: string[]): Promise<string[]> {
   const reg = join(mkdtempSync(join(tmpdir(), 'recs-leak-')), 'models');
   const manifest = await train({
@@ -27,7 +29,11 @@ async function artefacts(lines: string[]): Promise<string[]> {
     registryRoot: reg,
   });
   const names = Object.keys(manifest.files).sort();
-  return names.map((n) => readFileSync(join(new ModelRegistry(reg).root, manifest.version, n), 'utf8'));
+  const bytes = new Map(
+    names.map((n) => [n, readFileSync(join(new ModelRegistry(reg).root, manifest.version, n))]),
+  );
+  files.set(lines, bytes);
+  return names.map((n) => bytes.get(n)!.toString('utf8'));
 }
 
 test('data at or after --until cannot change any trained artefact', async () => {
@@ -35,6 +41,16 @@ test('data at or after --until cannot change any trained artefact', async () => 
   const poisoned = await artefacts([...POISON.slice(0, 1), ...BASE, ...POISON.slice(1)]);
   assert.equal(clean.length, poisoned.length);
   clean.forEach((text, i) => assert.equal(poisoned[i], text, `artefact ${i} changed`));
+  // The ALS factors and their FAISS index, byte for byte
+  const cleanFiles = files.get(BASE)!;
+  const poisonedFiles = [...files.entries()].find(([lines]) => lines !== BASE)![1];
+  const als = [...cleanFiles.keys()].filter((n) => n.startsWith('als-'));
+  assert.ok(als.includes('als-items.bin'), 'the ALS item factors are an artefact');
+  assert.ok(
+    als.some((n) => n.startsWith('als-index.')),
+    'the ALS item index is an artefact',
+  );
+  for (const name of als) assert.ok(poisonedFiles.get(name)!.equals(cleanFiles.get(name)!), name);
   // The check can fail: a row before the cut-off does change them.
   const changed = await artefacts([...BASE, '536368,22086,CHAIN,1,2010-12-09 12:00:00,2.95,12345.0,Germany']);
   assert.ok(changed.some((text, i) => text !== clean[i]));

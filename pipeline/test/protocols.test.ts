@@ -37,14 +37,18 @@ describe('evaluation protocols', () => {
     const again = buildCases(DATA, day(9), day(20), new Set(['A', 'B', 'C']));
     assert.deepEqual(again, cases, 'same seed, same cases');
     const all = [...cases.cart.map((c) => c.basketId)];
-    // t2 is a case only when the hidden product is a known one
+    // t2 is a case only when the cart keeps its catalogue product A (NEW hidden: a case, always a miss)
     assert.ok(all.includes('t1'));
     assert.ok(!all.includes('t3') && !all.includes('t4'));
     for (const c of cases.cart) {
       assert.ok(!c.cart.includes(c.hidden), 'the hidden product is not in the cart');
-      assert.ok(['A', 'B', 'C'].includes(c.hidden), 'hidden products are in the catalogue');
+      assert.ok(
+        c.cart.some((p) => ['A', 'B', 'C'].includes(p)),
+        'every cart holds a catalogue product',
+      );
     }
-    assert.equal(cases.cart.length + cases.cartSkippedNewProduct, 2);
+    assert.equal(cases.cart.length + cases.cartSkippedNoCatalogueItem, 2);
+    assert.equal(cases.cartHiddenNew, cases.cart.filter((c) => c.hidden === 'NEW').length);
     const t1 = cases.cart.find((c) => c.basketId === 't1')!;
     assert.equal(t1.cart.length, 2);
   });
@@ -76,6 +80,23 @@ describe('evaluation protocols', () => {
       cases.newCustomers.map((c) => [c.userId, [...c.target].sort()]),
       [['u3', ['A', 'NEW']]],
     );
+  });
+
+  it('CART keeps a hidden new product as a case and skips a cart without catalogue products', () => {
+    const outcomes = new Set<string>();
+    for (let seed = 1; seed <= 20; seed++) {
+      const c = buildCases(DATA, day(9), day(20), new Set(['A', 'B', 'C']), seed);
+      const t2 = c.cart.find((x) => x.basketId === 't2');
+      if (t2) {
+        assert.deepEqual([t2.hidden, t2.cart], ['NEW', ['A']]);
+        assert.equal(c.cartHiddenNew, 1);
+        outcomes.add('kept');
+      } else {
+        assert.equal(c.cartSkippedNoCatalogueItem, 1, 'A hidden leaves only NEW in the cart');
+        outcomes.add('skipped');
+      }
+    }
+    assert.deepEqual([...outcomes].sort(), ['kept', 'skipped']);
   });
 
   it('a different seed can hide a different product', () => {

@@ -90,7 +90,7 @@ describe('learned rankers on the bundled data (cut 2011-03-01)', () => {
     await assert.rejects(
       loadCandidateModels(registry, old.version),
       (e: unknown) =>
-        e instanceof CandidatesFormatError && /format 1, this code reads format 2: retrain/.test(String(e)),
+        e instanceof CandidatesFormatError && /format 1, this code reads format 3: retrain/.test(String(e)),
     );
     for (const surface of ['cart', 'home'] as const) {
       const q = (mm: typeof m) =>
@@ -100,6 +100,9 @@ describe('learned rankers on the bundled data (cut 2011-03-01)', () => {
       assert.deepEqual([...b.items], [...a.items]);
       assert.deepEqual([...b.x], [...a.x]);
     }
+    // the ALS factors and the title embedding load back bit for bit
+    assert.deepEqual(loaded.als, m.als);
+    assert.deepEqual(loaded.content, m.content);
   });
 
   it('evaluate reports the rankers next to the sources, on cases after the cut-off only', async () => {

@@ -2,6 +2,9 @@ import type { TreeEnsemble } from '@recs/model-runtime';
 import { progressBar } from '@recs/core';
 import type { Interaction } from '../ingest/Interaction';
 import {
+  alsCartScores,
+  alsUserScores,
+  newProductAlsScores,
   basketEaseScores,
   buyAgainScores,
   coldStartScores,
@@ -79,7 +82,10 @@ export interface EvaluationResult {
     newProducts: number;
     home: number;
     newCustomers: number;
-    cartSkippedNewProduct: number;
+    /** CART cases whose hidden product is new (a miss for every method). */
+    cartHiddenNew: number;
+    /** Test invoices with no catalogue product left in the cart (not cases). */
+    cartSkippedNoCatalogueItem: number;
   };
   rows: MetricRow[];
   timings: Record<string, number>;
@@ -145,6 +151,18 @@ export const SOURCE_METHODS: readonly Method[] = [
     score: (q, m, out) => textScores(m.text, q.cart, out, new Float32Array(out.length)),
   },
   {
+    name: 'ALS (fold-in of the cart)',
+    kind: 'source',
+    protocols: ['cart', 'product'],
+    score: (q, m, out) => alsCartScores(m, q.cart, out),
+  },
+  {
+    name: 'ALS (customer vector)',
+    kind: 'source',
+    protocols: ['home'],
+    score: (q, m, out) => q.history && alsUserScores(m, q.history, out),
+  },
+  {
     name: 'first-order popularity (60 days)',
     kind: 'source',
     protocols: ['new-customers'],
@@ -161,7 +179,13 @@ export const NEW_PRODUCT_METHODS: readonly Method[] = [
     score: (q, m, out) => titleScores(m.text, q.viewedTitle ?? '', out),
   },
   {
-    name: 'content-mapped EASE + popularity',
+    name: 'content → ALS map (SVD + ridge)',
+    kind: 'source',
+    protocols: ['new-products'],
+    score: (q, m, out) => newProductAlsScores(m, q.viewedTitle ?? '', out),
+  },
+  {
+    name: 'content-mapped EASE and ALS + popularity',
     kind: 'hybrid',
     protocols: ['new-products'],
     score: (q, m, out) => newProductScores(m, q.viewedTitle ?? '', out),
@@ -253,7 +277,8 @@ export async function evaluate(
       newProducts: cases.newProducts.length,
       home: cases.home.length,
       newCustomers: cases.newCustomers.length,
-      cartSkippedNewProduct: cases.cartSkippedNewProduct,
+      cartHiddenNew: cases.cartHiddenNew,
+      cartSkippedNoCatalogueItem: cases.cartSkippedNoCatalogueItem,
     },
     rows,
     timings,

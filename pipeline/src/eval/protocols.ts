@@ -48,16 +48,20 @@ export interface EvaluationCases {
   home: HomeCase[];
   /** Customers whose first purchase falls in the test window. */
   newCustomers: HomeCase[];
-  /** Test invoices skipped because the randomly hidden product was never sold before the cut-off. */
-  cartSkippedNewProduct: number;
+  /** CART cases whose hidden product was never sold before the cut-off: kept, and always a miss. */
+  cartHiddenNew: number;
+  /** Test invoices skipped because, once the product is hidden, no product of the cart is in the catalogue. */
+  cartSkippedNoCatalogueItem: number;
 }
 
 /**
  * The protocols of the datasets README, built from purchases in [cut, end):
- * - CART: every test invoice with at least two distinct products; one product, drawn with a seeded
- *   PRNG (seed 42, invoices in time order), is hidden and the rest is the cart. A case whose hidden
- *   product is not in the catalogue (never sold before the cut-off) cannot be recommended by any model
- *   and is skipped and counted.
+ * - CART (as the datasets README): every test invoice with at least two distinct products; one
+ *   product, drawn with a seeded PRNG (seed 42, invoices in time order), is hidden and the rest is the
+ *   cart. A hidden product that is not in the catalogue (first sold after the cut-off) stays a case and
+ *   is a miss for every method, as in the README; an invoice whose cart then holds no catalogue
+ *   product at all is skipped and counted (that rule gives the README's 2,014 cases up to the draw).
+ *   Ranker training, which needs a label, keeps only cases with a catalogue product hidden.
  * - PRODUCT: every test invoice with at least two catalogue products; one of them (drawn from a second
  *   seeded stream) is the viewed product, the other catalogue products of the invoice are the target.
  * - New products: every test invoice with a product never sold before the cut-off and at least one
@@ -103,6 +107,7 @@ export function buildCases(
   const product: ProductCase[] = [];
   // A separate stream, so adding this protocol left the CART cases exactly as they were.
   const productRandom = seededRandom(seed + 1);
+  let hiddenNew = 0;
   let skipped = 0;
   for (const [basketId, inv] of ordered) {
     if (inv.items.length < 2) continue;
@@ -120,18 +125,13 @@ export function buildCases(
     }
     const h = Math.floor(random() * inv.items.length);
     const hidden = inv.items[h]!;
-    if (!catalogue.has(hidden)) {
+    const rest = inv.items.filter((_, i) => i !== h);
+    if (!rest.some((p) => catalogue.has(p))) {
       skipped++;
       continue;
     }
-    cart.push({
-      basketId,
-      userId: inv.userId,
-      country: inv.country,
-      ts: inv.ts,
-      cart: inv.items.filter((_, i) => i !== h),
-      hidden,
-    });
+    if (!catalogue.has(hidden)) hiddenNew++;
+    cart.push({ basketId, userId: inv.userId, country: inv.country, ts: inv.ts, cart: rest, hidden });
   }
   const newProducts: NewProductCase[] = [];
   const newRandom = seededRandom(seed + 2);
@@ -150,6 +150,7 @@ export function buildCases(
     newProducts,
     home: all.filter((c) => known.has(c.userId)),
     newCustomers: all.filter((c) => !known.has(c.userId)),
-    cartSkippedNewProduct: skipped,
+    cartHiddenNew: hiddenNew,
+    cartSkippedNoCatalogueItem: skipped,
   };
 }

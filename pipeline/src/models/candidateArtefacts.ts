@@ -4,7 +4,8 @@ import type { UserHistory } from './InteractionMatrix';
 
 /**
  * How the candidate models are stored in a model version: the three n × n float32 matrices as raw
- * little-endian bytes (`ease-basket.bin`, `ease-user.bin`, `cooccurrence.bin`), everything else in
+ * little-endian bytes (`ease-basket.bin`, `ease-user.bin`, `cooccurrence.bin`), likewise the ALS item
+ * factors (`als-items.bin`) and the title projection (`content-projection.bin`), everything else in
  * `candidates.json`. Loading gives back a {@link CandidateModels} that scores exactly like the one
  * trained (the invoice list itself is not kept: serving never needs it).
  */
@@ -23,12 +24,19 @@ interface StoredCandidates {
   repeatRate: number[];
   codeNumber: number[];
   text: { terms: number[][]; weights: number[][]; vocabulary: string[]; idf: number[] };
+  /** ALS constants; the item factors are `als-items.bin` (items × factors float32). */
+  als: { factors: number; regularization: number; alpha: number };
+  /** Title embedding: dimension and ridge map (dim × factors); the projection is `content-projection.bin`. */
+  content: { dim: number; factors: number; map: number[] };
   /** userId, country, items, invoices, lastTs, and purchase lines flattened as [item, ts, item, ts, ...]. */
   users: [string, string | null, number[], number[], number[], number[]][];
 }
 
-/** Bumped when the stored layout changes (2: the text model keeps its vocabulary and IDF). */
-export const CANDIDATES_FORMAT = 2;
+/**
+ * Bumped when the stored layout changes (2: the text model keeps its vocabulary and IDF; 3: ALS item
+ * factors and the title embedding).
+ */
+export const CANDIDATES_FORMAT = 3;
 
 /** A model version whose candidate models were written in an older layout: retrain to serve them. */
 export class CandidatesFormatError extends RegistryError {}
@@ -57,6 +65,8 @@ export function candidateArtefacts(m: CandidateModels): Record<string, unknown> 
       vocabulary: m.text.vocabulary,
       idf: Array.from(m.text.idf),
     },
+    als: { factors: m.als.factors, regularization: m.als.regularization, alpha: m.als.alpha },
+    content: { dim: m.content.dim, factors: m.content.factors, map: Array.from(m.content.map) },
     users: [...m.matrix.users.values()].map((u) => [
       u.userId,
       u.country,
@@ -71,6 +81,8 @@ export function candidateArtefacts(m: CandidateModels): Record<string, unknown> 
     'ease-basket': bytes(m.basketEase.weights),
     'ease-user': bytes(m.userEase.weights),
     cooccurrence: bytes(m.cooccurrence),
+    'als-items': bytes(m.als.itemFactors),
+    'content-projection': bytes(m.content.projection),
   };
 }
 
@@ -90,6 +102,12 @@ export async function loadCandidateModels(
     if (b.byteLength !== n * n * 4)
       throw new Error(`artefact ${name} of ${version} is not ${n} x ${n} float32`);
     // copy into an aligned buffer (a file buffer may start at any byte offset)
+    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  };
+  const floats = async (name: string, length: number): Promise<Float32Array> => {
+    const b = await registry.readBinary(version, name);
+    if (b.byteLength !== length * 4)
+      throw new Error(`artefact ${name} of ${version} is not ${length} float32 values`);
     return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
   };
   const f32 = (a: number[]) => Float32Array.from(a);
@@ -137,5 +155,12 @@ export async function loadCandidateModels(
     },
     repeatRate: f32(s.repeatRate),
     codeNumber: Int32Array.from(s.codeNumber),
+    als: { ...s.als, itemFactors: await floats('als-items', n * s.als.factors) },
+    content: {
+      dim: s.content.dim,
+      factors: s.content.factors,
+      map: f32(s.content.map),
+      projection: await floats('content-projection', s.text.vocabulary.length * s.content.dim),
+    },
   };
 }

@@ -121,9 +121,11 @@ const PER_SOURCE = { ease: 60, cosine: 20, content: 20, buyAgain: 40, userEase: 
 
 /**
  * Generates candidates from every source and computes one feature row per candidate, using only the
- * models (trained before the cut-off) and the request. CART candidates: EASE on the cart, cosine
- * neighbours, the shopper's own purchases; HOME: buy-again, EASE on the shopper's history, trending in
- * their country. Cart items are never candidates.
+ * models (trained before the cut-off) and the request. CART candidates: EASE on the cart, cosine and
+ * title neighbours, the shopper's own purchases; HOME: buy-again, EASE on the shopper's history,
+ * trending in their country. Cart items are never candidates. (ALS scores as features and candidates
+ * were tried on both surfaces and left out: no robust gain on the validation cut, see
+ * docs/evaluation/tuning.md.)
  */
 export function candidateFeatures(
   m: CandidateModels,

@@ -14,6 +14,13 @@ export interface GbdtOptions {
   bins?: number;
   /** L2 regularisation of leaf values. Default 1. */
   l2?: number;
+  /**
+   * `'logistic'` (pointwise, default) or `'lambdarank'` (LambdaMART: pairwise gradients inside each
+   * group, weighted by the NDCG change of swapping the pair; needs `groups`).
+   */
+  objective?: 'logistic' | 'lambdarank';
+  /** Row offsets of the groups (requests), ascending, from 0 to the row count: group q is rows [groups[q], groups[q + 1]). */
+  groups?: Int32Array;
   /** Called after each tree (progress reporting). */
   onTree?: (done: number, total: number) => void;
 }
@@ -24,6 +31,13 @@ export interface GbdtOptions {
  * current predictions, with leaf value −Σg / (Σh + l2) · learningRate and split gain
  * G_L²/(H_L+l2) + G_R²/(H_R+l2) − G²/(H+l2). Rows are `x[r * dim + f]`; labels are 0 or 1.
  * The result is a {@link TreeEnsemble} (comparison `leq`, sigmoid on), which exports to ONNX.
+ *
+ * With `objective: 'lambdarank'` (Burges, "From RankNet to LambdaRank to LambdaMART", MSR-TR-2010-82)
+ * the gradients come from pairs (i, j) of one group with y_i > y_j: with ρ = 1 / (1 + e^{s_i − s_j}) and
+ * |ΔNDCG_ij| the change of the group's NDCG when i and j swap places in the current ranking,
+ *   g_i −= ρ |ΔNDCG_ij|,  g_j += ρ |ΔNDCG_ij|,  h_i, h_j += ρ (1 − ρ) |ΔNDCG_ij|.
+ * Only the order of scores within a request matters then; the sigmoid of the output is kept so the
+ * exported model has the same shape, but its values are no longer probabilities.
  */
 export function trainGbdt(
   x: Float32Array,
@@ -44,19 +58,27 @@ export function trainGbdt(
     throw new Error(`trainGbdt: bins must be in 2..${MAX_BINS}; received ${bins}`);
   const { binned, edges } = binFeatures(x, rows, dim, bins);
   const stride = bins * 3;
+  const lambdarank = opts.objective === 'lambdarank';
+  const groups = opts.groups;
+  if (lambdarank && (!groups || groups[0] !== 0 || groups[groups.length - 1] !== rows))
+    throw new Error('trainGbdt: lambdarank needs groups covering rows 0..rows');
   let positives = 0;
   for (const v of y) positives += v;
   const mean = Math.min(1 - 1e-6, Math.max(1e-6, positives / Math.max(1, rows)));
-  const baseScore = Math.log(mean / (1 - mean));
+  const baseScore = lambdarank ? 0 : Math.log(mean / (1 - mean));
   const f = new Float64Array(rows).fill(baseScore);
   const g = new Float64Array(rows);
   const h = new Float64Array(rows);
   const out: TreeNode[][] = [];
   for (let t = 0; t < trees; t++) {
-    for (let r = 0; r < rows; r++) {
-      const p = 1 / (1 + Math.exp(-f[r]!));
-      g[r] = p - y[r]!;
-      h[r] = Math.max(p * (1 - p), 1e-12);
+    if (lambdarank) {
+      lambdaGradients(f, y, groups!, g, h);
+    } else {
+      for (let r = 0; r < rows; r++) {
+        const p = 1 / (1 + Math.exp(-f[r]!));
+        g[r] = p - y[r]!;
+        h[r] = Math.max(p * (1 - p), 1e-12);
+      }
     }
     const order = Int32Array.from({ length: rows }, (_, i) => i);
     const nodes: TreeNode[] = [];
@@ -122,6 +144,55 @@ export function trainGbdt(
     opts.onTree?.(t + 1, trees);
   }
   return { kind: 'treeEnsemble', inputDim: dim, trees: out, baseScore, sigmoid: true, comparison: 'leq' };
+}
+
+/**
+ * LambdaRank gradients and hessians (see {@link trainGbdt}) of the scores `f` for every group: gains
+ * 2^y − 1, discounts 1 / log2(2 + rank) in the current order, normalised by the group's ideal DCG.
+ * Groups without a positive label get zero gradients.
+ */
+export function lambdaGradients(
+  f: Float64Array,
+  y: Float32Array,
+  groups: Int32Array,
+  g: Float64Array,
+  h: Float64Array,
+): void {
+  g.fill(0);
+  h.fill(0);
+  for (let q = 0; q + 1 < groups.length; q++) {
+    const start = groups[q]!;
+    const end = groups[q + 1]!;
+    const size = end - start;
+    if (size < 2) continue;
+    const order = Array.from({ length: size }, (_, k) => start + k).sort((a, b) => f[b]! - f[a]!);
+    const rank = new Int32Array(size);
+    order.forEach((r, k) => (rank[r - start] = k));
+    const ideal = Array.from({ length: size }, (_, k) => y[start + k]!).sort((a, b) => b - a);
+    let idcg = 0;
+    ideal.forEach((v, k) => (idcg += (2 ** v - 1) / Math.log2(2 + k)));
+    if (idcg <= 0) continue;
+    for (let i = start; i < end; i++) {
+      const yi = y[i]!;
+      if (yi <= 0) continue;
+      for (let j = start; j < end; j++) {
+        if (y[j]! >= yi) continue;
+        const delta = Math.abs(
+          ((2 ** yi - 2 ** y[j]!) *
+            (1 / Math.log2(2 + rank[i - start]!) - 1 / Math.log2(2 + rank[j - start]!))) /
+            idcg,
+        );
+        const rho = 1 / (1 + Math.exp(f[i]! - f[j]!));
+        g[i]! -= rho * delta;
+        g[j]! += rho * delta;
+        const w = Math.max(rho * (1 - rho) * delta, 1e-12);
+        h[i]! += w;
+        h[j]! += w;
+      }
+    }
+  }
+  // rows that took part in no pair keep a tiny hessian so leaf values stay finite
+  for (let r = 0; r < h.length; r++) if (h[r]! === 0) h[r] = 1e-12;
 }
 
 /** Bin indices are bytes. */

@@ -27,7 +27,20 @@ export interface RankerOptions extends CandidateModelOptions {
   /** Label windows (months of 30 days) before the cut-off. Default 2. */
   windows?: number;
   gbdt?: GbdtOptions;
+  /** Ranker objective per surface (default: see {@link DEFAULT_OBJECTIVES}). */
+  objectives?: Partial<Record<RankSurface, 'logistic' | 'lambdarank'>>;
 }
+
+/**
+ * Objectives of the two rankers. LambdaMART (`'lambdarank'`) was tried on the validation cut-off
+ * 2011-09-09 (docs/evaluation/tuning.md): CART moved within noise (HR@10 0.375 → 0.371) and HOME
+ * gained 0.011 HR@10 with NDCG@10 +0.001, not confirmed on the dev cut, for 6-10 s more of `train`
+ * (pairwise gradients every round), which the 60 s budget does not have; both keep the logistic loss.
+ */
+export const DEFAULT_OBJECTIVES: Record<RankSurface, 'logistic' | 'lambdarank'> = {
+  cart: 'logistic',
+  home: 'logistic',
+};
 
 /**
  * Trains the CART and HOME rankers without looking past the cut-off. For each of the last `windows`
@@ -53,9 +66,11 @@ export async function trainRankers(
     // a window needs purchases before it to train the models whose candidates it labels
     if (!interactions.some((e) => e.type === 'purchase' && e.ts < start)) continue;
     // only the oldest window labels CART cases; the others need the customer models alone
+    // ALS is not a ranker feature (no robust gain on validation), so label-window models skip it
     const m = await trainCandidateModels(interactions, start, {
       ...opts,
       customerModelsOnly: w !== windows,
+      als: false,
       log: () => {},
     });
     const catalogue = new Set(m.matrix.items);
@@ -69,6 +84,8 @@ export async function trainRankers(
     }
     if (w === windows) {
       for (const c of buildCases(interactions, start, cut, catalogue, 7).cart) {
+        // a product first sold inside the label window has no features to learn from
+        if (!catalogue.has(c.hidden)) continue;
         cartRows.push({
           m,
           q: queryOf(m, c.userId, c.cart, c.country, c.ts),
@@ -85,12 +102,14 @@ export async function trainRankers(
   log(
     `ranker: features of ${cartSet.y.length} cart and ${homeSet.y.length} home candidates in ${t2 - t1} ms`,
   );
-  const fitOrSkip = (set: { x: Float32Array; y: Float32Array }, surface: RankSurface) => {
+  const fitOrSkip = (set: TrainingSet, surface: RankSurface) => {
     if (!set.y.some((v) => v > 0)) return undefined;
     const trees = opts.gbdt?.trees ?? 150;
     const bar = progressBar(`ranker ${surface} trees`, trees);
     const model = trainGbdt(set.x, FEATURES[surface].length, set.y, {
       ...opts.gbdt,
+      objective: opts.objectives?.[surface] ?? DEFAULT_OBJECTIVES[surface],
+      groups: set.groups,
       onTree: () => bar.tick(),
     });
     bar.done();
@@ -124,11 +143,19 @@ export function queryOf(
   };
 }
 
+interface TrainingSet {
+  x: Float32Array;
+  y: Float32Array;
+  /** Row offsets of each request's rows (for the pairwise objective). */
+  groups: Int32Array;
+}
+
 /** Feature rows and labels: every positive and a seeded sample of negatives per request. */
-function trainingSet(queries: TrainingQuery[], surface: RankSurface): { x: Float32Array; y: Float32Array } {
+function trainingSet(queries: TrainingQuery[], surface: RankSurface): TrainingSet {
   const dim = FEATURES[surface].length;
   const xs: Float32Array[] = [];
   const ys: number[] = [];
+  const groups: number[] = [0];
   // Every positive and a seeded sample of the negatives per request: the ranking signal is in the
   // comparison inside a request, and fewer rows make boosting several times faster.
   const random = seededRandom(11);
@@ -143,6 +170,7 @@ function trainingSet(queries: TrainingQuery[], surface: RankSurface): { x: Float
       xs.push(f.x.subarray(r * dim, (r + 1) * dim));
       ys.push(y);
     });
+    if (ys.length > groups[groups.length - 1]!) groups.push(ys.length);
   }
   bar.done();
   const x = new Float32Array(ys.length * dim);
@@ -151,7 +179,7 @@ function trainingSet(queries: TrainingQuery[], surface: RankSurface): { x: Float
     x.set(part, o);
     o += part.length;
   }
-  return { x, y: Float32Array.from(ys) };
+  return { x, y: Float32Array.from(ys), groups: Int32Array.from(groups) };
 }
 
 /** Ranker scores (probabilities) for the candidates of a request. */
