@@ -52,4 +52,5 @@ fi
 
 bash packages/vector-index/scripts/build-faiss.sh
 bash graph/scripts/install-neo4j.sh
+bash scripts/install-kafka.sh
 log "done"

@@ -92,9 +92,9 @@ export class EventConsumer {
   private abort = new AbortController();
 
   constructor(opts: EventConsumerOptions) {
-    if (opts.log.kind !== opts.live.store.kind) {
+    if (opts.log.stateBackend !== opts.live.store.kind) {
       throw new TypeError(
-        `the event log (${opts.log.kind}) and the live store (${opts.live.store.kind}) must be on the same backend`,
+        `the event log (${opts.log.kind}) applies to ${opts.log.stateBackend}; the live store is on ${opts.live.store.kind}`,
       );
     }
     this.opts = opts;

@@ -60,7 +60,13 @@ export interface GroupInfo {
  * (test/EventLog.contract.ts).
  */
 export interface EventLog {
-  readonly kind: 'redis' | 'memory';
+  /** The log's transport. */
+  readonly kind: 'redis' | 'memory' | 'kafka';
+  /**
+   * Where `applyAndAck` writes effects: the live store must be on this backend (a Kafka log applies
+   * them to Redis, with its applied-offset markers).
+   */
+  readonly stateBackend: 'redis' | 'memory';
   /** Name of the stream (its Redis key), e.g. `recs:v1:events`. */
   readonly stream: string;
   /**

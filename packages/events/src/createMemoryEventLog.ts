@@ -146,6 +146,7 @@ export function createMemoryEventLog(opts: MemoryEventLogOptions = {}): EventLog
 
   return {
     kind: 'memory',
+    stateBackend: 'memory',
     stream: streamKey(prefix, version),
 
     async append(events: readonly RecsEvent[]): Promise<AppendOutcome[]> {

@@ -97,7 +97,13 @@ return out
  * are read once, changed in Lua tables and written once at the end (SET KEEPTTL), before the XACK.
  * Returns 1 applied / 0 skipped / 2 dead per entry.
  */
-const APPLY_SCRIPT = `
+/**
+ * The apply script's effect machinery (record loading, `conflict`, `apply`: the Lua twin of effects.ts),
+ * shared with the Kafka log, whose script ends with its own decision (kafkaApply.ts). Expects
+ * KEYS[3] (tested with EXISTS for a recent erasure) and the live records from KEYS[4] on, as
+ * {@link encodeApplyItems} lays them out.
+ */
+export const APPLY_PRELUDE = `
 local tonumber, type, pairs, ipairs, pcall, unpack = tonumber, type, pairs, ipairs, pcall, unpack
 local sub, byte, format, gmatch = string.sub, string.byte, string.format, string.gmatch
 local floor, abs, min = math.floor, math.abs, math.min
@@ -263,7 +269,11 @@ local function apply(t)
     j = j + width(t, op, j)
   end
 end
--- Decide and compute first (reads only), write at the end: an error while computing leaves nothing
+`;
+
+const APPLY_SCRIPT =
+  APPLY_PRELUDE +
+  `-- Decide and compute first (reads only), write at the end: an error while computing leaves nothing
 -- written and every entry pending, so nothing is acknowledged without its effects.
 local out, acks, dead, seen = {}, {}, {}, {}
 for i = 3, #ARGV, 2 do
@@ -422,6 +432,30 @@ function field(fields: string[] | null, name: string): string | null {
 
 const toEntry = ([id, fields]: RawEntry): LogEntry => ({ id, raw: field(fields, 'event') });
 
+/**
+ * Entries' effects as the apply script's arguments: the live records they touch (KEYS[4..], each once)
+ * and per entry its effects as flat tokens joined by \x1f, record keys replaced by their index.
+ */
+export function encodeApplyItems(
+  items: readonly { effects: readonly Effect[] }[],
+  target: LiveTarget,
+): { recordKeys: string[]; tokens: string[] } {
+  const schema = target.schemaVersion ?? 1;
+  const recordKeys: string[] = [];
+  const indexOf = new Map<string, number>();
+  const index = (kind: Effect['kind'], id: string): number => {
+    const key = featureKey(target.keyPrefix, schema, kind, id);
+    let i = indexOf.get(key);
+    if (i === undefined) {
+      recordKeys.push(key);
+      i = recordKeys.length;
+      indexOf.set(key, i);
+    }
+    return i;
+  };
+  return { recordKeys, tokens: items.map((item) => effectTokens(item.effects, index).join('\x1f')) };
+}
+
 /** Effects as the apply script's flat tokens, with record keys replaced by their index in KEYS[3..]. */
 function effectTokens(
   effects: readonly Effect[],
@@ -567,6 +601,7 @@ export function createRedisEventLog(opts: RedisEventLogOptions): EventLog {
 
   const log: EventLog = {
     kind: 'redis',
+    stateBackend: 'redis',
     stream,
 
     async append(events: readonly RecsEvent[]): Promise<AppendOutcome[]> {
@@ -670,24 +705,12 @@ export function createRedisEventLog(opts: RedisEventLogOptions): EventLog {
 
     async applyAndAck(group, items, target: LiveTarget): Promise<ApplyOutcome[]> {
       open();
-      const schema = target.schemaVersion ?? 1;
       const out: ApplyOutcome[] = [];
       for (let start = 0; start < items.length; start += applyChunk) {
         const chunk = items.slice(start, start + applyChunk);
-        const recordKeys: string[] = [];
-        const indexOf = new Map<string, number>();
-        const index = (kind: Effect['kind'], id: string): number => {
-          const key = featureKey(target.keyPrefix, schema, kind, id);
-          let i = indexOf.get(key);
-          if (i === undefined) {
-            recordKeys.push(key);
-            i = recordKeys.length;
-            indexOf.set(key, i);
-          }
-          return i;
-        };
+        const { recordKeys, tokens } = encodeApplyItems(chunk, target);
         const args: (string | number)[] = [group, Date.now()];
-        for (const item of chunk) args.push(item.id, effectTokens(item.effects, index).join('\x1f'));
+        chunk.forEach((item, k) => args.push(item.id, tokens[k]!));
         if (clustered) checkColocated(recordKeys, target.keyPrefix);
         const reply = (await run(SCRIPTS.apply, [stream, dead, erasing, ...recordKeys], args)) as number[];
         for (const code of reply) out.push(code === 1 ? 'applied' : code === 2 ? 'dead' : 'skipped');

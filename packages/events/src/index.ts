@@ -85,3 +85,5 @@ export {
   type QualityOptions,
   type QualityVerdict,
 } from './quality';
+export { createKafkaEventLog, kafkaEntryId, kafkaKeyOf, type KafkaEventLogOptions } from './kafkaEventLog';
+export { parseKafkaUrl, isKafkaUrl, type KafkaTarget } from './kafkaUrl';

@@ -52,7 +52,7 @@ test('the consumer refuses a log and a live store on different backends', () => 
         log: redisLog,
         live: { store: createMemoryFeatureStore(), keyPrefix: 'recs-live' },
       }),
-    /same backend/,
+    /event log \(redis\) applies to redis; the live store is on memory/,
   );
   return redisLog.close();
 });

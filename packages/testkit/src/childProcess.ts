@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 
 /** A server process this test run started, and a promise of its exit (resolves with how it ended). */
@@ -48,7 +49,13 @@ export function onExitOrSignal(killAll: () => void): void {
  * Starts `command` with its output appended to `logPath` (a file, not pipes: nothing here has to drain
  * it, and it survives for post-mortems); `exited` says how it ended (or that it could not start).
  */
-export async function spawnLogged(command: string, args: string[], logPath: string): Promise<Running> {
+export async function spawnLogged(
+  command: string,
+  args: string[],
+  logPath: string,
+  /** Added to the message when the command cannot be started at all, e.g. what to install. */
+  spawnHint = '',
+): Promise<Running> {
   const log = await open(logPath, 'a');
   let child: ChildProcess;
   try {
@@ -57,10 +64,33 @@ export async function spawnLogged(command: string, args: string[], logPath: stri
     await log.close();
   }
   const exited = new Promise<string>((resolve) => {
-    child.once('error', (err) => resolve(`could not be spawned (${err.message})`));
+    child.once('error', (err) => resolve(`could not be spawned (${err.message})${spawnHint}`));
     child.once('exit', (code, signal) =>
       resolve(signal ? `was killed by ${signal}` : `exited with code ${code}`),
     );
   });
   return { child, exited };
+}
+
+/** A TCP port free on 127.0.0.1 right now (the OS picks it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port > 0 ? resolve(port) : reject(new Error(`no port from ${String(address)}`))));
+    });
+  });
+}
+
+/** The last `lines` lines of a server's log file, for an error message (`noun`: what the file holds). */
+export async function logTail(logPath: string, lines = 15, noun = 'log', emptyHint = ''): Promise<string> {
+  const text = await readFile(logPath, 'utf8').catch(() => '');
+  const tail = text.trimEnd().split('\n').slice(-lines);
+  return tail.length > 0 && tail[0] !== ''
+    ? `last ${noun} lines:\n${tail.join('\n')}`
+    : `no ${noun} output in ${logPath}${emptyHint}`;
 }

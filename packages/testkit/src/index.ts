@@ -9,3 +9,4 @@ export {
   type SimulationTarget,
   type ServedVariant,
 } from './simulateShoppers';
+export { startKafka, testKafka, assertKafkaInstalled, KAFKA_INSTALL_HINT, type KafkaHandle } from './kafka';

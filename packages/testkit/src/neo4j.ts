@@ -1,14 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { onExitOrSignal, terminate, type Running } from './childProcess';
+import { freePort, logTail, onExitOrSignal, terminate, type Running } from './childProcess';
 
 /** A running embedded Neo4j started by {@link startNeo4j}. */
 export interface Neo4jHandle {
@@ -224,15 +223,17 @@ async function launch(a: LaunchArgs): Promise<Running> {
   if (outcome === 'timeout') {
     await terminate({ child, exited }, STOP_TIMEOUT_MS);
     throw new Error(
-      `${where} did not print its READY line within ${a.timeoutMs} ms; ${await logTail(logPath)}`,
+      `${where} did not print its READY line within ${a.timeoutMs} ms; ${await logTail(logPath, LOG_TAIL_LINES, 'stderr', ' (see logs/debug.log beside it)')}`,
     );
   }
   if (child.exitCode === EXIT_PORT_IN_USE) {
     throw new PortInUseError(
-      `${where} ${outcome}: port ${a.port} is already in use; ${await logTail(logPath)}`,
+      `${where} ${outcome}: port ${a.port} is already in use; ${await logTail(logPath, LOG_TAIL_LINES, 'stderr', ' (see logs/debug.log beside it)')}`,
     );
   }
-  throw new Error(`${where} ${outcome} before it was ready; ${await logTail(logPath)}`);
+  throw new Error(
+    `${where} ${outcome} before it was ready; ${await logTail(logPath, LOG_TAIL_LINES, 'stderr', ' (see logs/debug.log beside it)')}`,
+  );
 }
 
 function assertInstalled(): void {
@@ -250,28 +251,6 @@ function checkSize(name: string, value: string): string {
     throw new RangeError(`${name} must be a size such as 512m or 1g; received ${JSON.stringify(value)}`);
   }
   return value;
-}
-
-/** Asks the OS for a free port by binding port 0 on the loopback interface. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error(`no port from ${String(address)}`))));
-    });
-  });
-}
-
-async function logTail(logPath: string): Promise<string> {
-  const text = await readFile(logPath, 'utf8').catch(() => '');
-  const lines = text.trimEnd().split('\n').slice(-LOG_TAIL_LINES);
-  return lines.length > 0 && lines[0] !== ''
-    ? `last stderr lines:\n${lines.join('\n')}`
-    : `no stderr output in ${logPath} (see logs/debug.log beside it)`;
 }
 
 /** Kills servers left running when this process exits, including on SIGINT/SIGTERM/SIGHUP. */

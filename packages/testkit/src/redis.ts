@@ -1,11 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { onExitOrSignal, spawnLogged, terminate, type Running } from './childProcess';
+import { freePort, logTail, onExitOrSignal, spawnLogged, terminate, type Running } from './childProcess';
 
 /** A running `redis-server` started by {@link startRedis}. */
 export interface RedisHandle {
@@ -146,13 +146,15 @@ async function launch(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (gone !== undefined) {
-      throw new Error(`redis-server on port ${port} ${gone} before it was ready; ${await logTail(logPath)}`);
+      throw new Error(
+        `redis-server on port ${port} ${gone} before it was ready; ${await logTail(logPath, LOG_TAIL_LINES)}`,
+      );
     }
     if (child.pid !== undefined && (await serverPid(port)) === child.pid) return { child, exited };
     if (Date.now() > deadline) {
       await terminate({ child, exited }, timeoutMs);
       throw new Error(
-        `redis-server on port ${port} did not answer PING within ${timeoutMs} ms; ${await logTail(logPath)}`,
+        `redis-server on port ${port} did not answer PING within ${timeoutMs} ms; ${await logTail(logPath, LOG_TAIL_LINES)}`,
       );
     }
     await delay(25);
@@ -196,28 +198,6 @@ async function serverPid(port: number): Promise<number | undefined> {
       return finish(match ? Number(match[1]) : undefined);
     });
   });
-}
-
-/** Asks the OS for a free port by binding port 0 on the loopback interface. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error(`no port from ${String(address)}`))));
-    });
-  });
-}
-
-async function logTail(logPath: string): Promise<string> {
-  const text = await readFile(logPath, 'utf8').catch(() => '');
-  const lines = text.trimEnd().split('\n').slice(-LOG_TAIL_LINES);
-  return lines.length > 0 && lines[0] !== ''
-    ? `last log lines:\n${lines.join('\n')}`
-    : `no log output in ${logPath}`;
 }
 
 /** Kills servers left running when this process exits, including on SIGINT/SIGTERM/SIGHUP. */

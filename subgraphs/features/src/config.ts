@@ -1,11 +1,17 @@
 import { join } from 'node:path';
-import { FORGOTTEN_USERS_FILE, env, type Env } from '@recs/core';
+import { ConfigError, FORGOTTEN_USERS_FILE, env, type Env } from '@recs/core';
+import { parseKafkaUrl, type KafkaTarget } from '@recs/events';
 
 export interface FeaturesConfig {
   host: string;
   port: number;
   gatewaySecret: string;
   redisUrl?: string;
+  /**
+   * `EVENT_LOG_URL=kafka://h1:9092[,h2:9092]/<topic>`: the event log on Kafka instead of the Redis
+   * stream (the live state, dedupe keys and applied-offset markers stay on `REDIS_URL`, which it needs).
+   */
+  eventLog?: KafkaTarget;
   registryDir: string;
   logLevel: string;
   /** Run the event consumer in this process. */
@@ -37,11 +43,13 @@ export function readFeaturesConfig(e: Env): FeaturesConfig {
     perSecond: env.int(e, `EVENTS_RATE_PER_${key}`, perSecond, 0, 10_000_000),
     burst: env.int(e, `EVENTS_BURST_PER_${key}`, burst, 1, 100_000_000),
   });
+  const redisUrl = env.redisUrl(e, 'REDIS_URL');
   return {
     host: env.str(e, 'HOST', '127.0.0.1'),
     port: env.port(e, 'FEATURES_PORT', 4002),
     gatewaySecret: env.secret(e, 'GATEWAY_SECRET', 16),
-    redisUrl: env.redisUrl(e, 'REDIS_URL'),
+    redisUrl,
+    eventLog: kafkaEventLog(e, redisUrl),
     registryDir,
     logLevel: env.oneOf(e, 'LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error'], 'info'),
     eventConsumer: env.oneOf(e, 'EVENT_CONSUMER', ['on', 'off'], 'on') === 'on',
@@ -57,4 +65,24 @@ export function readFeaturesConfig(e: Env): FeaturesConfig {
     forgottenUsersFile: env.str(e, 'FORGOTTEN_USERS_FILE', join(registryDir, FORGOTTEN_USERS_FILE)),
     driftWindow: env.int(e, 'DRIFT_WINDOW', 10_000, 100, 1_000_000),
   };
+}
+
+/** `EVENT_LOG_URL`: unset = the Redis stream on `REDIS_URL` (or in memory); `kafka://…` = a Kafka topic. */
+function kafkaEventLog(e: Env, redisUrl: string | undefined): KafkaTarget | undefined {
+  const url = env.optStr(e, 'EVENT_LOG_URL');
+  if (url === undefined) return undefined;
+  let target: KafkaTarget;
+  try {
+    target = parseKafkaUrl(url);
+  } catch (err) {
+    throw new ConfigError('EVENT_LOG_URL', `a kafka:// URL (${(err as Error).message})`, url);
+  }
+  if (redisUrl === undefined) {
+    throw new ConfigError(
+      'REDIS_URL',
+      'set when EVENT_LOG_URL is a Kafka topic (the live state, event-id dedupe and applied offsets live on Redis)',
+      undefined,
+    );
+  }
+  return target;
 }

@@ -1,19 +1,26 @@
 import { createLogger } from '@recs/core';
 import { OutcomeStore } from '@recs/experiments';
 import {
+  createFieldCacheEraser,
+  createKafkaEventLog,
   createMemoryEventLog,
   createMemoryRateLimiter,
   createRedisEventLog,
   createRedisRateLimiter,
   liveKeyPrefixFor,
 } from '@recs/events';
-import { createMemoryFeatureStore, createRedisClient, createRedisFeatureStore } from '@recs/feature-store';
+import {
+  closeRedisClient,
+  createMemoryFeatureStore,
+  createRedisClient,
+  createRedisFeatureStore,
+} from '@recs/feature-store';
 import { ModelRegistry, promotedVersion, publishFeatures, type ModelArtefacts } from '@recs/pipeline';
 import { serveUntilSignal, startWorkers } from '@recs/subgraph-kit';
 import { buildFeaturesApp } from './app';
 import { readFeaturesConfig } from './config';
 import { driftReferences } from './drift';
-import { purgeForgotten } from './privacy';
+import { RECOMMENDATIONS_CACHE, purgeForgotten } from './privacy';
 
 const config = readFeaturesConfig(process.env);
 const log = createLogger('features', config.logLevel);
@@ -31,15 +38,38 @@ const liveStore = config.redisUrl
   ? createRedisFeatureStore({ url: config.redisUrl, keyPrefix: livePrefix })
   : createMemoryFeatureStore({ keyPrefix: livePrefix });
 const dedupeTtlSeconds = config.eventDedupeHours * 3600;
-const eventLog = config.redisUrl
-  ? createRedisEventLog({ url: config.redisUrl, dedupeTtlSeconds })
-  : createMemoryEventLog({ dedupeTtlSeconds });
+// EVENT_LOG_URL=kafka://h1:9092,h2:9092/<topic>: the events on Kafka; the live state, event-id dedupe
+// keys and applied-offset markers stay on REDIS_URL (config.ts requires it).
+const kafkaTarget = config.eventLog;
+const eventLog =
+  kafkaTarget && config.redisUrl
+    ? createKafkaEventLog({
+        brokers: kafkaTarget.brokers,
+        topic: kafkaTarget.topic,
+        partitions: kafkaTarget.partitions,
+        replicationFactor: kafkaTarget.replicationFactor,
+        ...(kafkaTarget.retentionHours ? { retentionMs: kafkaTarget.retentionHours * 3600_000 } : {}),
+        redis: { url: config.redisUrl },
+        dedupeTtlSeconds,
+        onError: (err) => log.warn({ err }, 'kafka event log'),
+      })
+    : config.redisUrl
+      ? createRedisEventLog({ url: config.redisUrl, dedupeTtlSeconds })
+      : createMemoryEventLog({ dedupeTtlSeconds });
 log.info(
   { store: store.kind, eventLog: eventLog.stream, eventConsumer: config.eventConsumer },
-  config.redisUrl
-    ? 'feature store and event log on Redis'
-    : 'REDIS_URL unset: embedded in-memory feature store and event log (events are lost on exit)',
+  kafkaTarget
+    ? 'feature store on Redis, event log on Kafka'
+    : config.redisUrl
+      ? 'feature store and event log on Redis'
+      : 'REDIS_URL unset: embedded in-memory feature store and event log (events are lost on exit)',
 );
+// The recommendations' field cache is erased through the event log's Redis connection when the log is
+// on Redis (privacy.ts); with the Kafka log it gets its own.
+const cacheRedis =
+  kafkaTarget && config.redisUrl
+    ? createRedisClient(config.redisUrl, { connectionName: 'recs-features-cache-eraser' })
+    : undefined;
 const registry = new ModelRegistry(config.registryDir);
 const version = await promotedVersion(registry);
 const written = await publishFeatures(store, registry, version);
@@ -83,7 +113,10 @@ const app = await buildFeaturesApp({
   },
   privacy: {
     // One line per store that keeps shopper data beyond the built-in ones:
-    erasers: outcomes ? [{ name: 'experiment-outcomes', erase: (id) => outcomes.eraseUser(id) }] : [],
+    erasers: [
+      ...(cacheRedis ? [createFieldCacheEraser({ client: cacheRedis, layout: RECOMMENDATIONS_CACHE })] : []),
+      ...(outcomes ? [{ name: 'experiment-outcomes', erase: (id: string) => outcomes.eraseUser(id) }] : []),
+    ],
     tombstoneFile: config.forgottenUsersFile,
   },
   rateLimits: {
@@ -107,6 +140,11 @@ await serveUntilSignal(app, {
   port: config.port,
   log,
   onClose: async () => {
-    await Promise.all([store.close(), liveStore.close(), rateLimiter.close()]);
+    await Promise.all([
+      store.close(),
+      liveStore.close(),
+      rateLimiter.close(),
+      cacheRedis ? closeRedisClient(cacheRedis) : undefined,
+    ]);
   },
 });
