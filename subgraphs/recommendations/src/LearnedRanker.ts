@@ -8,6 +8,7 @@ import {
   CandidatesFormatError,
   ModelRegistry,
   candidateFeatures,
+  foldIn,
   coldStartScores,
   newProductScores,
   loadCandidateModels,
@@ -109,6 +110,34 @@ export class LearnedRanker {
         .map((i) => items[i]!);
     }
     return this.freshCache;
+  }
+
+  /**
+   * The shopper's vector in the ALS space, for a FAISS search of the item index: their purchases before
+   * the cut-off and since (each item weighted by its invoices), folded in without retraining. Also the
+   * items it came from, for the reason. Undefined for a shopper with no purchase the model knows.
+   */
+  alsQuery(userId: string, livePurchases: readonly string[] = []): AlsQuery | undefined {
+    const history = withLivePurchases(this.m, userId, this.m.matrix.users.get(userId), livePurchases);
+    if (!history || history.items.length === 0) return undefined;
+    return { vector: foldIn(this.m.als, history.items, history.invoices), items: history.items };
+  }
+
+  /** Title of the shopper's item whose ALS vector is closest to the product's: the evidence for an ALS pick. */
+  alsEvidence(query: AlsQuery, productId: string): string | undefined {
+    const j = this.m.matrix.index.get(productId);
+    if (j === undefined) return undefined;
+    const { factors: f, itemFactors: y } = this.m.als;
+    let best = -Infinity;
+    let from: number | undefined;
+    for (const i of query.items) {
+      let dot = 0;
+      for (let a = 0; a < f; a++) dot += y[i * f + a]! * y[j * f + a]!;
+      if (dot > best) [best, from] = [dot, i];
+    }
+    if (from === undefined) return undefined;
+    const id = this.m.matrix.items[from]!;
+    return this.catalogue.get(id)?.title ?? id;
   }
 
   /** Whether the model version saw this customer buy. */
@@ -416,6 +445,12 @@ function medianRow(x: Float32Array, n: number, dim: number): Float32Array {
  * (the models' "now"): invoice counts +1, last purchase time and purchase lines updated. Products the
  * model does not know are left out. Undefined when the shopper has neither history nor live purchases.
  */
+/** A shopper's ALS vector and the catalogue indices it was folded in from. */
+export interface AlsQuery {
+  vector: Float32Array;
+  items: Int32Array;
+}
+
 export function withLivePurchases(
   m: CandidateModels,
   userId: string,

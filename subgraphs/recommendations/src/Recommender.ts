@@ -539,10 +539,50 @@ export class Recommender {
         this.sourceFailed('ranker', err);
       }
     }
+    if (learnedFailure && (req.surface === 'HOME' || req.surface === 'EMAIL')) {
+      // the ranker is down but the shopper's vector and the FAISS item index are not: still personal
+      const items = await this.fromItemIndex(req.userId, livePurchases, depth);
+      if (items.length > 0)
+        return { modelVersion: this.modelVersion, items, fallback: true, fallbackReason: learnedFailure };
+    }
     const result = await this.fromGraphAndPopularity({ ...req, limit: depth });
     return learnedFailure
       ? { ...result, fallback: true, fallbackReason: result.fallbackReason ?? learnedFailure }
       : result;
+  }
+
+  /**
+   * The shopper's ALS vector (purchases before the cut-off and since, folded in) searched in the model's
+   * FAISS item index: the `als` source, each item with the purchase closest to it as the reason. Empty
+   * without an index, for a shopper with no known purchase, or when the index fails (counted under
+   * `faiss`, behind its own circuit breaker).
+   */
+  private async fromItemIndex(
+    userId: string,
+    livePurchases: readonly string[],
+    depth: number,
+  ): Promise<RecommendedItem[]> {
+    const index = this.opts.bundle.itemIndex;
+    const learned = this.opts.learned;
+    const query = index && learned?.alsQuery(userId, livePurchases);
+    if (!index || !learned || !query) return [];
+    let hits;
+    try {
+      hits = await this.breaker('faiss').run(async () => index.search(query.vector, depth));
+    } catch (err) {
+      this.sourceFailed('faiss', err);
+      return [];
+    }
+    return hits.map((hit) => {
+      const evidence = learned.alsEvidence(query, hit.id);
+      return {
+        productId: hit.id,
+        score: hit.score,
+        reasonCode: 'FOR_YOU' as const,
+        reason: evidence ? `Because you bought ${evidence}` : 'Picked for you from your purchases',
+        sources: ['als'],
+      };
+    });
   }
 
   /** Live facts of the candidates; on a slow or failed store, the catalogue's alone (and says so). */

@@ -111,6 +111,57 @@ describe('Recommender with the learned ranker', () => {
     assert.equal(r.items.length, 5);
     assert.equal(r.items[0]!.reasonCode, 'BOUGHT_TOGETHER');
   });
+
+  it("when ONNX Runtime fails, HOME comes from the shopper's ALS vector in the FAISS item index, and popularity when that fails too", async () => {
+    assert.ok(bundle.itemIndex, 'the trained version has an ALS item index');
+    const broken = (await LearnedRanker.load(await trainedRegistry(), bundle.version, bundle.catalogue))!;
+    await broken.close();
+    const failures: string[] = [];
+    const home = parseRecommendationRequest('17850', 'HOME', 10, {});
+    const r = await new Recommender({
+      bundle,
+      graph,
+      log,
+      learned: broken,
+      onSourceFailure: (s) => failures.push(s),
+    }).recommend(home);
+    assert.equal(r.fallback, true);
+    assert.match(r.fallbackReason ?? '', /^learned ranker unavailable: /);
+    assert.deepEqual(failures, ['ranker']);
+    assert.equal(r.items.length, 10);
+    const personal = r.items.filter((i) => i.sources?.includes('als'));
+    assert.ok(personal.length >= 5, `${personal.length} ALS items`);
+    for (const item of personal) {
+      assert.equal(item.reasonCode, 'FOR_YOU');
+      assert.match(item.reason, /^Because you bought \S/);
+    }
+    // the same shopper's list differs from a stranger's: it is personal
+    const stranger = await new Recommender({ bundle, graph, log, learned: broken }).recommend(
+      parseRecommendationRequest('guest-never-seen', 'HOME', 10, {}),
+    );
+    assert.notDeepEqual(
+      stranger.items.map((i) => i.productId),
+      r.items.map((i) => i.productId),
+    );
+    // FAISS failing as well: popularity answers, both failures counted
+    const index = bundle.itemIndex;
+    const failing = Object.create(index) as typeof index;
+    failing.search = () => {
+      throw new Error('faiss: index unavailable');
+    };
+    const both: string[] = [];
+    const p = await new Recommender({
+      bundle: { ...bundle, itemIndex: failing },
+      graph,
+      log,
+      learned: broken,
+      onSourceFailure: (s) => both.push(s),
+    }).recommend(home);
+    assert.equal(p.fallback, true);
+    assert.equal(p.items.length, 10);
+    assert.deepEqual(both, ['ranker', 'faiss']);
+    assert.ok(p.items.every((i) => !i.sources?.includes('als')));
+  });
 });
 
 describe('Recommender: business rules with live flags, and SEARCH', () => {
