@@ -20,7 +20,7 @@ import { HEADERS, createLogger } from '@recs/core';
 import { LIVE_KEY_PREFIX, createRedisEventLog, type RecsEvent } from '@recs/events';
 import { createRedisFeatureStore } from '@recs/feature-store';
 import { buildFeaturesApp } from '@recs/subgraph-features';
-import { startRedis } from '@recs/testkit/services';
+import { startRedis, unlinkPrefix } from '@recs/testkit/services';
 
 const { values } = parseArgs({
   options: {
@@ -289,11 +289,6 @@ await Promise.all([store.close(), live.close()]);
 if (redis) await redis.stop();
 else {
   const cleaner = new Redis(url);
-  let cursor = '0';
-  do {
-    const [next, keys] = await cleaner.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
-    if (keys.length > 0) await cleaner.unlink(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  await unlinkPrefix(cleaner, keyPrefix);
   await cleaner.quit();
 }

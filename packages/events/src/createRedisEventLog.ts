@@ -269,6 +269,19 @@ local function apply(t)
     j = j + width(t, op, j)
   end
 end
+-- Writes every changed record back, once, after the decision has computed everything.
+local function writeRecords()
+  for ri, r in pairs(records) do
+    if r.dirty then
+      if r.pushed then
+        -- cjson writes an empty table as {}; a pushed array is never empty.
+        for field in pairs(r.pushed) do r.record.values[field] = encode(r.arrays[field]) end
+      end
+      r.record.updatedAt = now
+      call('SET', KEYS[ri + 3], encode(r.record), 'KEEPTTL')
+    end
+  end
+end
 `;
 
 const APPLY_SCRIPT =
@@ -300,16 +313,7 @@ for i = 3, #ARGV, 2 do
     acks[#acks + 1] = id
   end
 end
-for ri, r in pairs(records) do
-  if r.dirty then
-    if r.pushed then
-      -- cjson writes an empty table as {}; a pushed array is never empty.
-      for field in pairs(r.pushed) do r.record.values[field] = encode(r.arrays[field]) end
-    end
-    r.record.updatedAt = now
-    call('SET', KEYS[ri + 3], encode(r.record), 'KEEPTTL')
-  end
-end
+writeRecords()
 for _, d in ipairs(dead) do
   local found = call('XRANGE', KEYS[1], d[1], d[1])[1]
   local raw = ''

@@ -58,15 +58,7 @@ for i = 3, #ARGV, 4 do
     end
   end
 end
-for ri, r in pairs(records) do
-  if r.dirty then
-    if r.pushed then
-      for field in pairs(r.pushed) do r.record.values[field] = encode(r.arrays[field]) end
-    end
-    r.record.updatedAt = now
-    call('SET', KEYS[ri + 3], encode(r.record), 'KEEPTTL')
-  end
-end
+writeRecords()
 for p in pairs(raised) do call('HSET', KEYS[1], p, format('%d', marks[p])) end
 return out
 `;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test, type TestContext } from 'node:test';
+import { describe, test as nodeTest, type TestContext } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { EntityKind, FeatureValue } from '@recs/feature-store';
 import {
@@ -141,8 +141,20 @@ async function assertState(live: LiveTarget, expected: Map<string, FeatureValue>
   }
 }
 
-/** Registers the behaviour every {@link EventLog} (with the {@link EventConsumer}) must have. */
-export function runEventLogContract(name: string, factory: EventsFactory): void {
+/**
+ * Registers the behaviour every {@link EventLog} (with the {@link EventConsumer}) must have. `skip`
+ * names cases whose semantics a backend does not have, each with the reason (reported as skipped; the
+ * backend's own tests cover what it does instead).
+ */
+export function runEventLogContract(
+  name: string,
+  factory: EventsFactory,
+  opts: { skip?: Readonly<Record<string, string>> } = {},
+): void {
+  const test = (title: string, fn: (t: TestContext) => Promise<void>) => {
+    const reason = opts.skip?.[title];
+    return reason === undefined ? nodeTest(title, fn) : nodeTest(title, { skip: reason }, fn);
+  };
   describe(`EventLog contract: ${name}`, () => {
     test('append keeps order and stores each event as its JSON', async (t) => {
       const log = (await factory(t)).openLog();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import { createRedisFeatureStore, featureKey, type FeatureStore } from '@recs/feature-store';
-import { startRedis, testRedis } from '@recs/testkit/services';
+import { startRedis, testRedis, unlinkPrefix } from '@recs/testkit/services';
 import { EventConsumer, createRedisEventLog, eventIdKey, streamKey, type RecsEvent } from '../src/index';
 import { eventually, expectedState, mixedEvents, runEventLogContract, shopper } from './EventLog.contract';
 
@@ -16,12 +16,7 @@ async function isolated(t: TestContext, url?: string): Promise<{ url: string; ad
   const admin = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   t.after(async () => {
     if (admin.status === 'ready') {
-      let cursor = '0';
-      do {
-        const [next, keys] = await admin.scan(cursor, 'MATCH', `${base}*`, 'COUNT', 1000);
-        if (keys.length > 0) await admin.unlink(...keys);
-        cursor = next;
-      } while (cursor !== '0');
+      await unlinkPrefix(admin, base);
     }
     admin.disconnect();
   });

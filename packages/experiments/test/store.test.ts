@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
-import { testRedis } from '@recs/testkit/services';
+import { testRedis, unlinkPrefix } from '@recs/testkit/services';
 import {
   OutcomeStore,
   analyse,
@@ -36,12 +36,7 @@ async function isolated(t: TestContext): Promise<{ client: Redis; prefix: string
   const prefix = `exptest-${randomBytes(6).toString('hex')}`;
   const client = new Redis(url, { maxRetriesPerRequest: 1 });
   t.after(async () => {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await client.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await unlinkPrefix(client, prefix);
     await client.quit();
   });
   return { client, prefix };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
-import { testRedis } from '@recs/testkit/services';
+import { testRedis, unlinkPrefix } from '@recs/testkit/services';
 import { createRedisFeatureStore, featureKey, listKey, type FeatureStore } from '../src/index';
 import { runFeatureStoreContract } from './FeatureStore.contract';
 
@@ -15,12 +15,7 @@ async function isolated(t: TestContext): Promise<{ url: string; admin: Redis; ba
   const base = `fstest-${randomBytes(6).toString('hex')}`;
   const admin = new Redis(url, { maxRetriesPerRequest: 1 });
   t.after(async () => {
-    let cursor = '0';
-    do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', `${base}*`, 'COUNT', 1000);
-      if (keys.length > 0) await admin.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await unlinkPrefix(admin, base);
     await admin.quit();
   });
   return { url, admin, base };

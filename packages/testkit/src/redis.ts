@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
 import { freePort, logTail, onExitOrSignal, spawnLogged, terminate, type Running } from './childProcess';
 
 /** A running `redis-server` started by {@link startRedis}. */
@@ -212,4 +213,17 @@ function installExitHook(): void {
     live.clear();
   };
   onExitOrSignal(killAll);
+}
+
+/**
+ * Deletes every key starting with `prefix` (a test's own namespace on the shared server), scanning in
+ * batches so a large namespace never blocks the server.
+ */
+export async function unlinkPrefix(client: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    if (keys.length > 0) await client.unlink(...keys);
+    cursor = next;
+  } while (cursor !== '0');
 }

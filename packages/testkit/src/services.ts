@@ -1,3 +1,3 @@
-export { startRedis, testRedis, type RedisHandle } from './redis';
+export { startRedis, testRedis, unlinkPrefix, type RedisHandle } from './redis';
 export { startNeo4j, testNeo4j, type Neo4jHandle } from './neo4j';
 export { startRedisCluster, type RedisClusterHandle, type StartRedisClusterOptions } from './redisCluster';
