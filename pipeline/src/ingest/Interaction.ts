@@ -37,3 +37,22 @@ export interface CatalogueEntry {
   /** Brand or label, where the source has one (Complete Journey: "National" / "Private"). */
   brand?: string;
 }
+
+/** Unit prices seen per product while reading a source; a catalogue entry's price is their median. */
+export class PriceTally {
+  private readonly prices = new Map<string, number[]>();
+
+  add(productId: string, unitPrice: number): void {
+    const p = this.prices.get(productId);
+    if (p) p.push(unitPrice);
+    else this.prices.set(productId, [unitPrice]);
+  }
+
+  /** Every product seen, in first-seen order, with its median unit price. */
+  *medians(): Generator<[productId: string, price: number]> {
+    for (const [id, ps] of this.prices) {
+      ps.sort((a, b) => a - b);
+      yield [id, ps[Math.floor(ps.length / 2)]!];
+    }
+  }
+}

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SourceFormatError, csvRecords } from './csv';
 import { emptyReport, firstProblem, limitChecks, reject, type CleaningReport } from './CleaningReport';
-import type { CatalogueEntry, Interaction } from './Interaction';
+import { PriceTally, type CatalogueEntry, type Interaction } from './Interaction';
 import { parseShopTime } from './onlineRetail';
 
 const TRANSACTIONS = 'transactions_sample.csv.gz';
@@ -81,7 +81,7 @@ export async function readCompleteJourney(
   const report = emptyReport();
   const interactions: Interaction[] = [];
   const seen = new Set<string>();
-  const prices = new Map<string, number[]>();
+  const prices = new PriceTally();
   for await (const rec of csvRecords(join(dir, TRANSACTIONS), TRANSACTION_HEADER, 'a Complete Journey')) {
     report.rowsRead++;
     const f = rec.fields;
@@ -135,14 +135,11 @@ export async function readCompleteJourney(
       ts,
       country: 'US',
     });
-    const p = prices.get(productId) ?? [];
-    p.push(unitPrice);
-    prices.set(productId, p);
+    prices.add(productId, unitPrice);
   }
 
   const catalogue = new Map<string, CatalogueEntry>();
-  for (const [id, ps] of prices) {
-    ps.sort((a, b) => a - b);
+  for (const [id, price] of prices.medians()) {
     const p = products.get(id)!;
     const path = [p.department, p.category, p.type].map(label).filter(Boolean);
     const title = [label(p.type || p.category || p.department) || `Product ${id}`, p.size.trim()]
@@ -151,7 +148,7 @@ export async function readCompleteJourney(
     catalogue.set(id, {
       id,
       title: p.brand.trim() === 'Private' ? `${title} (store brand)` : title,
-      price: ps[Math.floor(ps.length / 2)]!,
+      price,
       category: (path.at(-1) ?? 'other').toLowerCase(),
       categoryPath: path.length > 0 ? path.map((s) => s.toLowerCase()) : ['other'],
       ...(p.brand.trim() ? { brand: p.brand.trim() } : {}),

@@ -2,7 +2,7 @@ import { normaliseProductId, normaliseUserId } from '@recs/core';
 import { SourceFormatError, csvRecords } from './csv';
 import { countryCode } from './countries';
 import { emptyReport, firstProblem, limitChecks, reject, type CleaningReport } from './CleaningReport';
-import type { CatalogueEntry, Interaction } from './Interaction';
+import { PriceTally, type CatalogueEntry, type Interaction } from './Interaction';
 import { applyTaxonomy } from './taxonomy';
 
 const HEADER = [
@@ -57,7 +57,7 @@ export async function readOnlineRetail(
   const interactions: Interaction[] = [];
   const seen = new Set<string>();
   const titles = new Map<string, Map<string, number>>();
-  const prices = new Map<string, number[]>();
+  const prices = new PriceTally();
   for await (const rec of csvRecords(path, HEADER, 'an Online Retail')) {
     report.rowsRead++;
     const f = rec.fields;
@@ -125,17 +125,14 @@ export async function readOnlineRetail(
       t.set(title, (t.get(title) ?? 0) + 1);
       titles.set(productId, t);
     }
-    const p = prices.get(productId) ?? [];
-    p.push(unitPrice);
-    prices.set(productId, p);
+    prices.add(productId, unitPrice);
   }
   const catalogue = new Map<string, CatalogueEntry>();
-  for (const [id, ps] of prices) {
-    ps.sort((a, b) => a - b);
+  for (const [id, price] of prices.medians()) {
     const t = titles.get(id);
     // Most frequent description wins; ties go to the alphabetically first so runs are reproducible.
     const title = t ? [...t].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0] : id;
-    catalogue.set(id, { id, title, price: ps[Math.floor(ps.length / 2)]! });
+    catalogue.set(id, { id, title, price });
   }
   applyTaxonomy(catalogue.values());
   return { interactions, catalogue, report };

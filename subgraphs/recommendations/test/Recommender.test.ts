@@ -94,17 +94,25 @@ describe('Recommender with the learned ranker', () => {
     );
   });
 
-  it('when ONNX Runtime fails, the co-purchase graph answers, flagged, and the request succeeds', async () => {
+  /** The trained ranker with its ONNX sessions closed: every prediction rejects, like a crashed runtime. */
+  const brokenRanker = async () => {
     const broken = (await LearnedRanker.load(await trainedRegistry(), bundle.version, bundle.catalogue))!;
-    await broken.close(); // a closed session rejects every prediction, like a crashed runtime
-    const failures: string[] = [];
-    const r = await new Recommender({
-      bundle,
+    await broken.close();
+    return broken;
+  };
+  /** A recommender on the broken ranker that records the sources it counts as failed. */
+  const onBrokenRanker = async (failures: string[], itemIndex = bundle.itemIndex) =>
+    new Recommender({
+      bundle: { ...bundle, itemIndex },
       graph,
       log,
-      learned: broken,
+      learned: await brokenRanker(),
       onSourceFailure: (s) => failures.push(s),
-    }).recommend(cartReq(5));
+    });
+
+  it('when ONNX Runtime fails, the co-purchase graph answers, flagged, and the request succeeds', async () => {
+    const failures: string[] = [];
+    const r = await (await onBrokenRanker(failures)).recommend(cartReq(5));
     assert.equal(r.fallback, true);
     assert.match(r.fallbackReason ?? '', /^learned ranker unavailable: /);
     assert.deepEqual(failures, ['ranker']);
@@ -114,17 +122,9 @@ describe('Recommender with the learned ranker', () => {
 
   it("when ONNX Runtime fails, HOME comes from the shopper's ALS vector in the FAISS item index, and popularity when that fails too", async () => {
     assert.ok(bundle.itemIndex, 'the trained version has an ALS item index');
-    const broken = (await LearnedRanker.load(await trainedRegistry(), bundle.version, bundle.catalogue))!;
-    await broken.close();
     const failures: string[] = [];
     const home = parseRecommendationRequest('17850', 'HOME', 10, {});
-    const r = await new Recommender({
-      bundle,
-      graph,
-      log,
-      learned: broken,
-      onSourceFailure: (s) => failures.push(s),
-    }).recommend(home);
+    const r = await (await onBrokenRanker(failures)).recommend(home);
     assert.equal(r.fallback, true);
     assert.match(r.fallbackReason ?? '', /^learned ranker unavailable: /);
     assert.deepEqual(failures, ['ranker']);
@@ -136,9 +136,9 @@ describe('Recommender with the learned ranker', () => {
       assert.match(item.reason, /^Because you bought \S/);
     }
     // the same shopper's list differs from a stranger's: it is personal
-    const stranger = await new Recommender({ bundle, graph, log, learned: broken }).recommend(
-      parseRecommendationRequest('guest-never-seen', 'HOME', 10, {}),
-    );
+    const stranger = await (
+      await onBrokenRanker([])
+    ).recommend(parseRecommendationRequest('guest-never-seen', 'HOME', 10, {}));
     assert.notDeepEqual(
       stranger.items.map((i) => i.productId),
       r.items.map((i) => i.productId),
@@ -150,13 +150,7 @@ describe('Recommender with the learned ranker', () => {
       throw new Error('faiss: index unavailable');
     };
     const both: string[] = [];
-    const p = await new Recommender({
-      bundle: { ...bundle, itemIndex: failing },
-      graph,
-      log,
-      learned: broken,
-      onSourceFailure: (s) => both.push(s),
-    }).recommend(home);
+    const p = await (await onBrokenRanker(both, failing)).recommend(home);
     assert.equal(p.fallback, true);
     assert.equal(p.items.length, 10);
     assert.deepEqual(both, ['ranker', 'faiss']);

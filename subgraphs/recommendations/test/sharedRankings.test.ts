@@ -25,28 +25,29 @@ const result = (ids: string[], fallback = false): RecommendationResult => ({
 });
 
 describe('SharedCandidates', () => {
-  const clock = () => {
+  /** Rankings kept 1 s on a hand-driven clock, with their events recorded. */
+  const timed = () => {
     let t = 1_000_000;
-    return { now: () => t, advance: (ms: number) => (t += ms) };
-  };
-
-  it('computes once per TTL, shares concurrent misses, and recomputes after expiry', async () => {
-    const c = clock();
     const events: SharedCandidatesEvent[] = [];
     const shared = new SharedCandidates({
       ttlMs: 1000,
       maxEntries: 10,
-      now: c.now,
+      now: () => t,
       onEvent: (e) => events.push(e),
     });
+    return { shared, events, advance: (ms: number) => (t += ms) };
+  };
+
+  it('computes once per TTL, shares concurrent misses, and recomputes after expiry', async () => {
+    const { shared, events, advance } = timed();
     let calls = 0;
     const compute = async () => result([`P${++calls}`]);
     const [a, b] = await Promise.all([shared.get('k', compute), shared.get('k', compute)]);
     assert.equal(calls, 1, 'concurrent requests wait for one computation');
     assert.equal(a, b);
-    c.advance(500);
+    advance(500);
     assert.equal((await shared.get('k', compute)).items[0]!.productId, 'P1');
-    c.advance(600);
+    advance(600);
     assert.equal((await shared.get('k', compute)).items[0]!.productId, 'P2', 'expired after the TTL');
     assert.deepEqual(events, ['miss', 'hit', 'hit', 'miss']);
   });
@@ -63,21 +64,14 @@ describe('SharedCandidates', () => {
   });
 
   it('refreshes a ranking in the background when asked for near the end of its TTL', async () => {
-    const c = clock();
-    const events: SharedCandidatesEvent[] = [];
-    const shared = new SharedCandidates({
-      ttlMs: 1000,
-      maxEntries: 10,
-      now: c.now,
-      onEvent: (e) => events.push(e),
-    });
+    const { shared, events, advance } = timed();
     let calls = 0;
     const compute = async () => result([`P${++calls}`]);
     await shared.get('k', compute);
-    c.advance(800); // past 3/4 of the TTL: served, and recomputed behind it
+    advance(800); // past 3/4 of the TTL: served, and recomputed behind it
     assert.equal((await shared.get('k', compute)).items[0]!.productId, 'P1');
     await new Promise((r) => setImmediate(r));
-    c.advance(700); // 1500 ms after the first computation, 700 ms after the refresh
+    advance(700); // 1500 ms after the first computation, 700 ms after the refresh
     assert.equal(
       (await shared.get('k', compute)).items[0]!.productId,
       'P2',
