@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { easeScores, gramMatrix, trainEase } from '../src/models/ease';
+import { easeColumnScore, easeScores, gramMatrix, trainEase } from '../src/models/ease';
 
 /** Plain Gauss-Jordan inverse in float64: an independent reference for the ONNX Runtime inverse. */
 function inverse(a: number[][]): number[][] {
@@ -56,6 +56,27 @@ describe('EASE', () => {
     const scores = new Float32Array(n);
     easeScores(model, [0], scores);
     assert.ok(scores[1]! > scores[3]!, 'the co-bought item outscores the never co-bought one');
+  });
+
+  it('scores one candidate from its own row: Σ_i B_ij over a set equals the dense scores at j', async () => {
+    const g = gramMatrix(rows, n);
+    const model = await trainEase(g, n, 0.5);
+    for (const set of [[0], [1, 2], [0, 2, 3], [0, 1, 2, 3]]) {
+      const dense = new Float32Array(n);
+      easeScores(model, set, dense);
+      for (let j = 0; j < n; j++) {
+        const column = set.reduce((s, i) => s + model.weights[i * n + j]!, 0);
+        assert.ok(Math.abs(dense[j]! - column) < 1e-6);
+        assert.ok(
+          Math.abs(easeColumnScore(model, set, j) - column) < 1e-5,
+          `{${set}} at ${j}: ${easeColumnScore(model, set, j)} vs ${column}`,
+        );
+      }
+    }
+    // diag(P) is kept: B_ij = B_ji · P_ii / P_jj
+    assert.ok(
+      Math.abs(model.weights[1]! - (model.weights[n]! * model.diagonal[0]!) / model.diagonal[1]!) < 1e-6,
+    );
   });
 
   it('rejects a non-positive lambda', async () => {

@@ -90,7 +90,7 @@ describe('learned rankers on the bundled data (cut 2011-03-01)', () => {
     await assert.rejects(
       loadCandidateModels(registry, old.version),
       (e: unknown) =>
-        e instanceof CandidatesFormatError && /format 1, this code reads format 3: retrain/.test(String(e)),
+        e instanceof CandidatesFormatError && /format 1, this code reads format 4: retrain/.test(String(e)),
     );
     for (const surface of ['cart', 'home'] as const) {
       const q = (mm: typeof m) =>
@@ -103,6 +103,32 @@ describe('learned rankers on the bundled data (cut 2011-03-01)', () => {
     // the ALS factors and the title embedding load back bit for bit
     assert.deepEqual(loaded.als, m.als);
     assert.deepEqual(loaded.content, m.content);
+  });
+
+  it("a customer's offline EASE candidates and sparse features equal a dense pass over the catalogue", async () => {
+    const m = await trainCandidateModels(data.interactions, CUT, { titles });
+    const n = m.matrix.items.length;
+    let compared = 0;
+    for (const history of [...m.matrix.users.values()].slice(0, 300)) {
+      const q = queryOf(m, history.userId, [], 'GB', CUT);
+      const offline = candidateFeatures(m, q, 'home');
+      // a copy of the history is not the model's own: its EASE candidates come from a dense pass
+      const dense = candidateFeatures(m, { ...q, history: { ...history } }, 'home');
+      assert.deepEqual([...offline.items], [...dense.items], history.userId);
+      assert.deepEqual([...offline.x], [...dense.x], history.userId);
+      // the EASE feature of each candidate is the column sum Σ_{i ∈ history} B_ij
+      const dim = FEATURES.home.length;
+      offline.items.forEach((j, r) => {
+        let sum = 0;
+        for (const i of history.items) sum += m.userEase.weights[i * n + j]!;
+        assert.ok(Math.abs(offline.x[r * dim + 3]! - sum) <= 1e-4 * Math.max(1, Math.abs(sum)));
+        // buy-again counts are the customer's invoices of the item
+        const k = history.items.indexOf(j);
+        assert.equal(offline.x[r * dim]!, k >= 0 ? history.invoices[k]! : 0);
+      });
+      compared++;
+    }
+    assert.equal(compared, Math.min(300, m.matrix.users.size));
   });
 
   it('evaluate reports the rankers next to the sources, on cases after the cut-off only', async () => {

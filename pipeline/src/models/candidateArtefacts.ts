@@ -15,6 +15,8 @@ interface StoredCandidates {
   items: string[];
   until: number;
   lambdas: { basket: number; user: number };
+  /** diag(P) of each EASE model (a column of B from its row). */
+  diagonals: { basket: number[]; user: number[] };
   itemBaskets: number[];
   recentPopularity: number[];
   recentPopularityByCountry: Record<string, number[]>;
@@ -28,15 +30,18 @@ interface StoredCandidates {
   als: { factors: number; regularization: number; alpha: number };
   /** Title embedding: dimension and ridge map (dim × factors); the projection is `content-projection.bin`. */
   content: { dim: number; factors: number; map: number[] };
-  /** userId, country, items, invoices, lastTs, and purchase lines flattened as [item, ts, item, ts, ...]. */
-  users: [string, string | null, number[], number[], number[], number[]][];
+  /**
+   * userId, country, items, invoices, lastTs, purchase lines flattened as [item, ts, item, ts, ...],
+   * and the customer's EASE candidates.
+   */
+  users: [string, string | null, number[], number[], number[], number[], number[]][];
 }
 
 /**
  * Bumped when the stored layout changes (2: the text model keeps its vocabulary and IDF; 3: ALS item
- * factors and the title embedding).
+ * factors and the title embedding; 4: EASE diagonals and each customer's EASE candidates).
  */
-export const CANDIDATES_FORMAT = 3;
+export const CANDIDATES_FORMAT = 4;
 
 /** A model version whose candidate models were written in an older layout: retrain to serve them. */
 export class CandidatesFormatError extends RegistryError {}
@@ -51,6 +56,7 @@ export function candidateArtefacts(m: CandidateModels): Record<string, unknown> 
     items: m.matrix.items,
     until: m.matrix.until,
     lambdas: { basket: m.basketEase.lambda, user: m.userEase.lambda },
+    diagonals: { basket: Array.from(m.basketEase.diagonal), user: Array.from(m.userEase.diagonal) },
     itemBaskets: Array.from(m.matrix.itemBaskets),
     recentPopularity: Array.from(m.recentPopularity),
     recentPopularityByCountry: mapOf(m.recentPopularityByCountry),
@@ -74,6 +80,7 @@ export function candidateArtefacts(m: CandidateModels): Record<string, unknown> 
       Array.from(u.invoices),
       Array.from(u.lastTs),
       u.lines.flatMap((l) => [l.item, l.ts]),
+      Array.from(m.userEaseTop.get(u.userId) ?? []),
     ]),
   };
   return {
@@ -114,7 +121,9 @@ export async function loadCandidateModels(
   const mapOf = (o: Record<string, number[]>) =>
     new Map(Object.entries(o).map(([k, v]) => [k, f32(v)] as const));
   const users = new Map<string, UserHistory>();
-  for (const [userId, country, items, invoices, lastTs, flat] of s.users) {
+  const userEaseTop = new Map<string, Int32Array>();
+  for (const [userId, country, items, invoices, lastTs, flat, easeTop] of s.users) {
+    userEaseTop.set(userId, Int32Array.from(easeTop));
     const lines: { item: number; ts: number }[] = [];
     for (let i = 0; i < flat.length; i += 2) lines.push({ item: flat[i]!, ts: flat[i + 1]! });
     users.set(userId, {
@@ -144,8 +153,19 @@ export async function loadCandidateModels(
     firstOrderPopularityByCountry: mapOf(s.firstOrderPopularityByCountry),
     weekPopularity: f32(s.weekPopularity),
     cooccurrence: await matrix('cooccurrence'),
-    basketEase: { n, lambda: s.lambdas.basket, weights: await matrix('ease-basket') },
-    userEase: { n, lambda: s.lambdas.user, weights: await matrix('ease-user') },
+    basketEase: {
+      n,
+      lambda: s.lambdas.basket,
+      weights: await matrix('ease-basket'),
+      diagonal: f32(s.diagonals.basket),
+    },
+    userEase: {
+      n,
+      lambda: s.lambdas.user,
+      weights: await matrix('ease-user'),
+      diagonal: f32(s.diagonals.user),
+    },
+    userEaseTop,
     text: {
       terms: s.text.terms.map((t) => Int32Array.from(t)),
       weights: s.text.weights.map((w) => Float32Array.from(w)),

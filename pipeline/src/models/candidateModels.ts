@@ -1,5 +1,5 @@
 import type { Interaction } from '../ingest/Interaction';
-import { easeScores, gramMatrix, trainEaseModels, type EaseModel } from './ease';
+import { easeScores, easeTopLists, gramMatrix, trainEaseModels, type EaseModel } from './ease';
 import { titleScores, trainTextModel, type TextModel } from './textSimilarity';
 import { topK } from '../eval/topK';
 import { buildInteractionMatrix, type InteractionMatrix, type UserHistory } from './InteractionMatrix';
@@ -44,6 +44,9 @@ export interface CandidateModelOptions {
  * Every candidate model the evaluation and the serving path share, trained on purchases before
  * `until` over one item index.
  */
+/** HOME candidates per customer from EASE on customers. */
+export const USER_EASE_CANDIDATES = 40;
+
 export interface CandidateModels {
   matrix: InteractionMatrix;
   /** Invoices per item in the last `popularityDays` before the cut-off. */
@@ -62,6 +65,11 @@ export interface CandidateModels {
   cooccurrence: Float32Array;
   basketEase: EaseModel;
   userEase: EaseModel;
+  /**
+   * Each customer's {@link USER_EASE_CANDIDATES} best items by EASE on customers at the cut-off, best
+   * first (computed offline): the HOME candidates of a customer whose history is the model's own.
+   */
+  userEaseTop: Map<string, Int32Array>;
   /** TF-IDF over titles. */
   text: TextModel;
   /** Share of an item's customers who bought it in two or more invoices (how "re-buyable" it is). */
@@ -121,7 +129,7 @@ export async function trainCandidateModels(
   const easeDone = (
     opts.customerModelsOnly
       ? trainEaseModels([userJob]).then(([user]) => [
-          { n, lambda: basketLambda, weights: new Float32Array(0) },
+          { n, lambda: basketLambda, weights: new Float32Array(0), diagonal: new Float32Array(0) },
           user!,
         ])
       : trainEaseModels([{ gram: cooccurrence, n, lambda: basketLambda }, userJob])
@@ -158,6 +166,14 @@ export async function trainCandidateModels(
     `ALS (${als.factors} factors) on ${users.length} customers and content embedding (${content.dim}-d) in ${Date.now() - t2} ms`,
   );
   const [basketEase, userEase] = await easeDone;
+  const t3 = Date.now();
+  const topLists = easeTopLists(
+    userEase!,
+    users.map((u) => u.items),
+    USER_EASE_CANDIDATES,
+  );
+  const userEaseTop = new Map(users.map((u, k) => [u.userId, topLists[k]!] as const));
+  log(`EASE candidates of ${users.length} customers in ${Date.now() - t3} ms`);
   const codeNumber = Int32Array.from(matrix.items, (id) => {
     const m = /^(\d{5})/.exec(id);
     return m ? Number(m[1]) : -1;
@@ -183,6 +199,7 @@ export async function trainCandidateModels(
     cooccurrence,
     basketEase: basketEase!,
     userEase: userEase!,
+    userEaseTop,
     text,
     codeNumber,
     als,

@@ -1,5 +1,6 @@
 import type { CandidateModels } from '../models/candidateModels';
-import { easeScores } from '../models/ease';
+import { USER_EASE_CANDIDATES } from '../models/candidateModels';
+import { easeColumnScore, easeScores } from '../models/ease';
 import { textScores } from '../models/textSimilarity';
 import type { UserHistory } from '../models/InteractionMatrix';
 import { topK } from '../eval/topK';
@@ -72,52 +73,140 @@ export interface CandidateFeatures {
 
 const rootsCache = new WeakMap<CandidateModels, Float32Array>();
 
-/** √(item support), the cosine normaliser, computed once per model. */
-function supportRoots(m: CandidateModels): Float32Array {
+/** 1 / √(item support), the cosine normaliser, computed once per model. */
+function inverseSupportRoots(m: CandidateModels): Float32Array {
   let r = rootsCache.get(m);
   if (!r) {
     const n = m.matrix.items.length;
-    r = Float32Array.from({ length: n }, (_, i) => Math.sqrt(m.cooccurrence[i * n + i]!));
+    r = Float32Array.from({ length: n }, (_, i) => {
+      const support = m.cooccurrence[i * n + i]!;
+      return support > 0 ? 1 / Math.sqrt(support) : 0;
+    });
     rootsCache.set(m, r);
   }
   return r;
 }
 
-interface DistinctPurchases {
-  /** (item, time) of each distinct purchase, parallel arrays. */
-  items: Int32Array;
-  ts: Float64Array;
-  /** Distinct purchase times (invoices). */
-  invoices: number;
+/**
+ * What the features need of a customer's history, per item they bought, computed once per history
+ * object (a known customer's history is the model's own, so once per model): a request then touches
+ * only the customer's items and its candidates, never a dense array over the catalogue.
+ */
+interface HistoryStats {
+  /** Slot of each item the customer bought (in `history.items` or in a purchase line). */
+  slot: Map<number, number>;
+  /** Invoices and last purchase time per slot (from `history.items`; 0 for an item only in lines). */
+  invoices: Float32Array;
+  lastBought: Float64Array;
+  /** Distinct purchase times per slot, and the first of them. */
+  purchaseDays: Float32Array;
+  firstBought: Float64Array;
+  /** Distinct purchase times in the 90 days before `recentTs`, per slot. */
+  recentBuys: Float32Array;
+  recentTs: number;
+  /** `history.items` positions by invoices (more first), then by item index: the buy-again order. */
+  byInvoices: Int32Array;
+  /** Distinct purchase times (invoices) and the last of them. */
+  distinctInvoices: number;
   lastTs: number;
 }
-const distinctCache = new WeakMap<UserHistory, DistinctPurchases>();
+const statsCache = new WeakMap<UserHistory, HistoryStats>();
 
-/** A customer's purchase lines without repeats, computed once per history object. */
-function distinctPurchases(h: UserHistory): DistinctPurchases {
-  let d = distinctCache.get(h);
-  if (d) return d;
-  const seen = new Set<string>();
-  const times = new Set<number>();
-  const items: number[] = [];
-  const ts: number[] = [];
-  let lastTs = 0;
-  for (const line of h.lines) {
-    times.add(line.ts);
-    if (line.ts > lastTs) lastTs = line.ts;
-    const key = `${line.item}:${line.ts}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    items.push(line.item);
-    ts.push(line.ts);
+function historyStats(h: UserHistory, ts: number): HistoryStats {
+  let st = statsCache.get(h);
+  if (!st) {
+    const slot = new Map<number, number>();
+    for (let k = 0; k < h.items.length; k++) slot.set(h.items[k]!, k);
+    for (const line of h.lines) if (!slot.has(line.item)) slot.set(line.item, slot.size);
+    const size = slot.size;
+    const invoices = new Float32Array(size);
+    const lastBought = new Float64Array(size);
+    for (let k = 0; k < h.items.length; k++) {
+      invoices[k] = h.invoices[k]!;
+      lastBought[k] = h.lastTs[k]!;
+    }
+    const purchaseDays = new Float32Array(size);
+    const firstBought = new Float64Array(size);
+    const seen = new Set<string>();
+    const times = new Set<number>();
+    let lastTs = 0;
+    for (const line of h.lines) {
+      times.add(line.ts);
+      if (line.ts > lastTs) lastTs = line.ts;
+      const key = `${line.item}:${line.ts}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const s = slot.get(line.item)!;
+      purchaseDays[s]! += 1;
+      if (firstBought[s] === 0 || line.ts < firstBought[s]!) firstBought[s] = line.ts;
+    }
+    const byInvoices = Int32Array.from(h.items.keys()).sort(
+      (a, b) => h.invoices[b]! - h.invoices[a]! || h.items[a]! - h.items[b]!,
+    );
+    st = {
+      slot,
+      invoices,
+      lastBought,
+      purchaseDays,
+      firstBought,
+      recentBuys: new Float32Array(size),
+      recentTs: Number.NaN,
+      byInvoices,
+      distinctInvoices: times.size,
+      lastTs,
+    };
+    statsCache.set(h, st);
   }
-  d = { items: Int32Array.from(items), ts: Float64Array.from(ts), invoices: times.size, lastTs };
-  distinctCache.set(h, d);
-  return d;
+  if (st.recentTs !== ts) {
+    // distinct (item, time) purchases in the 90 days before ts
+    const recent = new Float32Array(st.slot.size);
+    const seen = new Set<string>();
+    for (const line of h.lines) {
+      if (line.ts < ts - 90 * DAY) continue;
+      const key = `${line.item}:${line.ts}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      recent[st.slot.get(line.item)!]! += 1;
+    }
+    st.recentBuys = recent;
+    st.recentTs = ts;
+  }
+  return st;
+}
+
+/** The customer's items by invoices (more first, then lower index), skipping `exclude`: buy-again. */
+function buyAgain(h: UserHistory, st: HistoryStats, limit: number, exclude: ReadonlySet<number>): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < st.byInvoices.length && out.length < limit; r++) {
+    const k = st.byInvoices[r]!;
+    const item = h.items[k]!;
+    if (h.invoices[k]! > 0 && !exclude.has(item)) out.push(item);
+  }
+  return out;
+}
+
+const trendingCache = new WeakMap<Float32Array, number[]>();
+
+/** The top of a (country's) popularity, ties by overall popularity: the same for every request. */
+function trending(m: CandidateModels, popularity: Float32Array, k: number, exclude: ReadonlySet<number>) {
+  if (exclude.size > 0) return topK(popularity, k, exclude, m.recentPopularity);
+  let top = trendingCache.get(popularity);
+  if (!top || top.length < k) {
+    top = topK(popularity, k, undefined, m.recentPopularity);
+    trendingCache.set(popularity, top);
+  }
+  return top.slice(0, k);
 }
 
 /** Candidates per source. */
-const PER_SOURCE = { ease: 60, cosine: 20, content: 20, buyAgain: 40, userEase: 40, popular: 20 };
+const PER_SOURCE = {
+  ease: 60,
+  cosine: 20,
+  content: 20,
+  buyAgain: 40,
+  userEase: USER_EASE_CANDIDATES,
+  popular: 20,
+};
 
 /**
  * Generates candidates from every source and computes one feature row per candidate, using only the
@@ -126,6 +215,11 @@ const PER_SOURCE = { ease: 60, cosine: 20, content: 20, buyAgain: 40, userEase: 
  * trending in their country. Cart items are never candidates. (ALS scores as features and candidates
  * were tried on both surfaces and left out: no robust gain on the validation cut, see
  * docs/evaluation/tuning.md.)
+ *
+ * Cost per request: CART reads one row per cart item of the co-occurrence, EASE and title models;
+ * HOME reads the customer's own items and, per candidate, one row of EASE. A known customer's EASE
+ * candidates were computed offline (`userEaseTop`); only a history changed since the cut-off (live
+ * purchases) or a ranker-training history pays a dense pass over the catalogue for them.
  */
 export function candidateFeatures(
   m: CandidateModels,
@@ -137,44 +231,32 @@ export function candidateFeatures(
   const n = m.matrix.items.length;
   const exclude = new Set(q.cart);
   const sources = new Map<number, string[]>();
-  const add = (list: number[], source: string) => {
-    for (const i of list) {
+  const add = (list: ArrayLike<number>, source: string) => {
+    for (let k = 0; k < list.length; k++) {
+      const i = list[k]!;
       const s = sources.get(i);
       if (s) s.push(source);
       else sources.set(i, [source]);
     }
   };
   const countryPop = (q.country && m.recentPopularityByCountry.get(q.country)) || m.recentPopularity;
-  const user = new Float32Array(n);
-  const lastBought = new Float64Array(n);
-  const recentBuys = new Float32Array(n);
-  const firstBought = new Float64Array(n);
-  const purchaseDays = new Float32Array(n);
-  if (q.history) {
-    const h = q.history;
-    for (let k = 0; k < h.items.length; k++) {
-      user[h.items[k]!] = h.invoices[k]!;
-      lastBought[h.items[k]!] = h.lastTs[k]!;
-    }
-    const d = distinctPurchases(h);
-    for (let k = 0; k < d.items.length; k++) {
-      const item = d.items[k]!;
-      const ts = d.ts[k]!;
-      purchaseDays[item]! += 1;
-      if (firstBought[item] === 0 || ts < firstBought[item]!) firstBought[item] = ts;
-      if (ts >= q.ts - 90 * DAY) recentBuys[item]! += 1;
-    }
-  }
-  // Σ_{i ∈ seeds} B_ij for one candidate j: the CART path needs EASE only at its candidates.
-  const easeAt = (seeds: ArrayLike<number>, j: number): number => {
-    let sum = 0;
-    for (let k = 0; k < seeds.length; k++) sum += m.userEase.weights[seeds[k]! * n + j]!;
-    return sum;
-  };
-  const userInvoices = q.history ? distinctPurchases(q.history).invoices : 0;
-  const lastInvoice = q.history ? distinctPurchases(q.history).lastTs : 0;
+  const h = q.history;
+  const st = h ? historyStats(h, q.ts) : undefined;
   const daysSince = (ts: number) => (ts > 0 ? (q.ts - ts) / DAY : 999);
   const log1p = Math.log1p;
+  /** The customer's own features of item j: invoices, last, first, recent purchases, purchase days. */
+  const own = (j: number) => {
+    const s = st?.slot.get(j);
+    return s === undefined
+      ? { invoices: 0, last: 0, first: 0, recent: 0, days: 0 }
+      : {
+          invoices: st!.invoices[s]!,
+          last: st!.lastBought[s]!,
+          first: st!.firstBought[s]!,
+          recent: st!.recentBuys[s]!,
+          days: st!.purchaseDays[s]!,
+        };
+  };
 
   if (surface === 'cart') {
     const ease = new Float32Array(n);
@@ -183,15 +265,16 @@ export function candidateFeatures(
     const cosMax = new Float32Array(n);
     const cooc = new Float32Array(n);
     const c = m.cooccurrence;
-    const norms = supportRoots(m);
-    for (const i of q.cart) {
+    const inverse = inverseSupportRoots(m);
+    for (let k = 0; k < q.cart.length; k++) {
+      const i = q.cart[k]!;
       const base = i * n;
-      const di = norms[i]!;
+      const di = inverse[i]!;
+      // branch-free: a zero count adds nothing and cannot raise the maximum
       for (let j = 0; j < n; j++) {
         const v = c[base + j]!;
-        if (v <= 0) continue;
         cooc[j]! += v;
-        const cos = v / (di * norms[j]!);
+        const cos = v * di * inverse[j]!;
         cosSum[j]! += cos;
         if (cos > cosMax[j]!) cosMax[j] = cos;
       }
@@ -215,18 +298,16 @@ export function candidateFeatures(
       }
       return best;
     };
-    if (q.history)
-      add(
-        topK(user, PER_SOURCE.buyAgain, exclude).filter((i) => user[i]! > 0),
-        'buy_again',
-      );
+    if (h && st) add(buyAgain(h, st, PER_SOURCE.buyAgain, exclude), 'buy_again');
     let easeMax = 0;
     for (const i of sources.keys()) easeMax = Math.max(easeMax, ease[i]!);
     const items = Int32Array.from(sources.keys());
     const dim = FEATURES.cart.length;
     const x = new Float32Array(items.length * dim);
-    items.forEach((j, r) => {
+    for (let r = 0; r < items.length; r++) {
+      const j = items[r]!;
       const o = r * dim;
+      const mine = own(j);
       x[o] = ease[j]!;
       x[o + 1] = easeMax > 0 ? ease[j]! / easeMax : 0;
       x[o + 2] = cosSum[j]!;
@@ -236,49 +317,58 @@ export function candidateFeatures(
       x[o + 6] = (m.weekPopularity[j]! + 1) / (m.recentPopularity[j]! / 4 + 1);
       x[o + 7] = log1p(countryPop[j]!);
       x[o + 8] = log1p(m.matrix.itemBaskets[j]!);
-      x[o + 9] = user[j]!;
-      x[o + 10] = daysSince(lastBought[j]!);
-      x[o + 11] = q.history ? easeAt(q.history.items, j) : 0;
+      x[o + 9] = mine.invoices;
+      x[o + 10] = daysSince(mine.last);
+      x[o + 11] = h ? easeColumnScore(m.userEase, h.items, j) : 0;
       x[o + 12] = q.cart.length;
-      x[o + 13] = q.history ? 1 : 0;
+      x[o + 13] = h ? 1 : 0;
       x[o + 14] = textSum[j]!;
       x[o + 15] = textMax[j]!;
       x[o + 16] = log1p(codeGap(j));
-      x[o + 17] = easeAt(q.cart, j);
-    });
+      x[o + 17] = easeColumnScore(m.userEase, q.cart, j);
+    }
     return { surface, items, x, sources };
   }
 
-  const easeUser = new Float32Array(n);
-  if (q.history) easeScores(m.userEase, q.history.items, easeUser);
   if (forced) {
-    add(Array.from(forced), 'search');
+    add(forced, 'search');
   } else {
-    if (q.history)
-      add(
-        topK(user, PER_SOURCE.buyAgain, exclude).filter((i) => user[i]! > 0),
-        'buy_again',
-      );
-    if (q.history) add(topK(easeUser, PER_SOURCE.userEase, exclude), 'ease_user');
-    add(topK(countryPop, PER_SOURCE.popular, exclude, m.recentPopularity), 'trending');
-  }
-  let userMax = 0;
-  let easeMax = 0;
-  for (const i of sources.keys()) {
-    userMax = Math.max(userMax, user[i]!);
-    easeMax = Math.max(easeMax, easeUser[i]!);
+    if (h && st) {
+      add(buyAgain(h, st, PER_SOURCE.buyAgain, exclude), 'buy_again');
+      const offline =
+        exclude.size === 0 && m.matrix.users.get(h.userId) === h ? m.userEaseTop.get(h.userId) : undefined;
+      if (offline) {
+        add(offline, 'ease_user');
+      } else {
+        const easeUser = new Float32Array(n);
+        easeScores(m.userEase, h.items, easeUser);
+        add(topK(easeUser, PER_SOURCE.userEase, exclude), 'ease_user');
+      }
+    }
+    add(trending(m, countryPop, PER_SOURCE.popular, exclude), 'trending');
   }
   const items = Int32Array.from(sources.keys());
+  const easeUser = Float32Array.from(items, (j) => (h ? easeColumnScore(m.userEase, h.items, j) : 0));
+  let userMax = 0;
+  let easeMax = 0;
+  for (let r = 0; r < items.length; r++) {
+    userMax = Math.max(userMax, own(items[r]!).invoices);
+    easeMax = Math.max(easeMax, easeUser[r]!);
+  }
   const dim = FEATURES.home.length;
   const x = new Float32Array(items.length * dim);
-  const distinct = q.history?.items.length ?? 0;
-  items.forEach((j, r) => {
+  const distinct = h?.items.length ?? 0;
+  const userInvoices = st?.distinctInvoices ?? 0;
+  const lastInvoice = st?.lastTs ?? 0;
+  for (let r = 0; r < items.length; r++) {
+    const j = items[r]!;
     const o = r * dim;
-    x[o] = user[j]!;
-    x[o + 1] = userMax > 0 ? user[j]! / userMax : 0;
-    x[o + 2] = daysSince(lastBought[j]!);
-    x[o + 3] = easeUser[j]!;
-    x[o + 4] = easeMax > 0 ? easeUser[j]! / easeMax : 0;
+    const mine = own(j);
+    x[o] = mine.invoices;
+    x[o + 1] = userMax > 0 ? mine.invoices / userMax : 0;
+    x[o + 2] = daysSince(mine.last);
+    x[o + 3] = easeUser[r]!;
+    x[o + 4] = easeMax > 0 ? easeUser[r]! / easeMax : 0;
     x[o + 5] = log1p(m.recentPopularity[j]!);
     x[o + 6] = (m.weekPopularity[j]! + 1) / (m.recentPopularity[j]! / 4 + 1);
     x[o + 7] = log1p(countryPop[j]!);
@@ -286,14 +376,14 @@ export function candidateFeatures(
     x[o + 9] = userInvoices;
     x[o + 10] = daysSince(lastInvoice);
     x[o + 11] = distinct;
-    x[o + 12] = recentBuys[j]!;
-    x[o + 13] = userInvoices > 0 ? user[j]! / userInvoices : 0;
+    x[o + 12] = mine.recent;
+    x[o + 13] = userInvoices > 0 ? mine.invoices / userInvoices : 0;
     x[o + 14] = m.repeatRate[j]!;
-    x[o + 15] = daysSince(firstBought[j]!);
+    x[o + 15] = daysSince(mine.first);
     // time since the last purchase over the shopper's usual interval for this product
-    const k = purchaseDays[j]!;
-    const interval = k >= 2 ? (lastBought[j]! - firstBought[j]!) / DAY / (k - 1) : 0;
-    x[o + 16] = interval > 0 ? Math.min(50, daysSince(lastBought[j]!) / interval) : 50;
-  });
+    const k = mine.days;
+    const interval = k >= 2 ? (mine.last - mine.first) / DAY / (k - 1) : 0;
+    x[o + 16] = interval > 0 ? Math.min(50, daysSince(mine.last) / interval) : 50;
+  }
   return { surface, items, x, sources };
 }

@@ -411,10 +411,13 @@ export class LearnedRanker {
       return { reasonCode: 'SIMILAR', reason: `Similar to ${title(cart[0]!)}` };
     }
     if (history && sources.includes('ease_user')) {
+      // the history item with the largest B_i,item, read from the item's own row: B_ij ∝ B_ji · P_ii
+      const { weights, diagonal } = this.m.userEase;
+      const row = item * n;
       let best = -1;
       let weight = 0;
       for (const i of history.items) {
-        const w = this.m.userEase.weights[i * n + item]!;
+        const w = weights[row + i]! * diagonal[i]!;
         if (w > weight) {
           weight = w;
           best = i;
@@ -440,17 +443,17 @@ function medianRow(x: Float32Array, n: number, dim: number): Float32Array {
   return out;
 }
 
-/**
- * The shopper's history with the products bought since the cut-off added as one order at the cut-off
- * (the models' "now"): invoice counts +1, last purchase time and purchase lines updated. Products the
- * model does not know are left out. Undefined when the shopper has neither history nor live purchases.
- */
 /** A shopper's ALS vector and the catalogue indices it was folded in from. */
 export interface AlsQuery {
   vector: Float32Array;
   items: Int32Array;
 }
 
+/**
+ * The shopper's history with the products bought since the cut-off added as one order at the cut-off
+ * (the models' "now"): invoice counts +1, last purchase time and purchase lines updated. Products the
+ * model does not know are left out. Undefined when the shopper has neither history nor live purchases.
+ */
 export function withLivePurchases(
   m: CandidateModels,
   userId: string,
