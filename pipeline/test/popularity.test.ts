@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { trainPopularity, type Interaction } from '@recs/pipeline';
+import { purchase } from './purchase';
 
 const DAY = 86_400_000;
 const until = Date.UTC(2011, 10, 9);
@@ -10,16 +11,7 @@ const buy = (
   daysBefore: number,
   country: string | null = 'GB',
   quantity = 1,
-): Interaction => ({
-  type: 'purchase',
-  userId: 'u',
-  productId,
-  basketId,
-  quantity,
-  unitPrice: 1,
-  ts: until - daysBefore * DAY,
-  country,
-});
+): Interaction => purchase({ basketId, productId, ts: until - daysBefore * DAY, country, quantity });
 
 test('popularity counts distinct baskets in the window, by country, ties by id', () => {
   const model = trainPopularity(

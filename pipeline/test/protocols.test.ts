@@ -2,18 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Interaction } from '../src/ingest/Interaction';
 import { buildCases } from '../src/eval/protocols';
+import { purchase } from './purchase';
 
 const day = (d: number) => Date.UTC(2011, 9, d);
-const buy = (basketId: string, userId: string | null, productId: string, d: number): Interaction => ({
-  type: 'purchase',
-  userId,
-  productId,
-  basketId,
-  quantity: 1,
-  unitPrice: 1,
-  ts: day(d),
-  country: 'GB',
-});
+const buy = (basketId: string, userId: string | null, productId: string, d: number): Interaction =>
+  purchase({ basketId, userId, productId, ts: day(d) });
 
 const DATA: Interaction[] = [
   // training period (before day 9)

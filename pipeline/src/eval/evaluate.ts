@@ -163,7 +163,7 @@ export const SOURCE_METHODS: readonly Method[] = [
     score: (q, m, out) => q.history && alsUserScores(m, q.history, out),
   },
   {
-    name: 'first-order popularity (60 days)',
+    name: 'first-order popularity (half-life 30 days)',
     kind: 'source',
     protocols: ['new-customers'],
     score: (_q, m, out) => out.set(m.firstOrderPopularity),

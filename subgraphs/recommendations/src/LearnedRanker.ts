@@ -361,8 +361,8 @@ export class LearnedRanker {
         sources: ['cold_start'],
         reasonCode: inCountry ? ('POPULAR_IN_COUNTRY' as const) : ('POPULAR' as const),
         reason: inCountry
-          ? `Popular with new customers in ${country} in the last 60 days`
-          : 'Popular with new customers in the last 60 days',
+          ? `Popular with new customers in ${country} recently`
+          : 'Popular with new customers recently',
       }));
       this.coldStartLists.set(key, list);
     }
