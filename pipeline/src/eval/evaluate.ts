@@ -31,6 +31,8 @@ import { buildCases, type EvaluationCases } from './protocols';
 import { topK } from './topK';
 import { textScores, titleScores } from '../models/textSimilarity';
 import { rankCandidates, trainRankers, type RankerOptions, type Rankers } from '../ranker/trainRanker';
+import { basketIndexOf } from '../ranker/features';
+import { basketKnnScores } from '../models/basketKnn';
 
 export type Protocol = 'cart' | 'product' | 'new-products' | 'home' | 'new-customers';
 
@@ -151,6 +153,12 @@ export const SOURCE_METHODS: readonly Method[] = [
     score: (q, m, out) => textScores(m.text, q.cart, out, new Float32Array(out.length)),
   },
   {
+    name: 'session kNN (50 nearest invoices)',
+    kind: 'source',
+    protocols: ['cart', 'product'],
+    score: (q, m, out) => basketKnnScores(basketIndexOf(m), q.cart, out),
+  },
+  {
     name: 'ALS (fold-in of the cart)',
     kind: 'source',
     protocols: ['cart', 'product'],
@@ -213,7 +221,7 @@ export interface EvaluateOptions extends RankerOptions {
 /** The learned rankers as evaluation methods: candidates from every source, one GBDT score each. */
 export function rankerMethods(rankers: Rankers): Method[] {
   const method = (surface: 'cart' | 'home', ranker: TreeEnsemble): Method => ({
-    name: `learned ranker (${surface === 'cart' ? 'EASE, cosine, buy-again' : 'buy-again, EASE, trending'})`,
+    name: `learned ranker (${surface === 'cart' ? 'EASE, cosine, content, session kNN, buy-again' : 'buy-again, EASE, trending'})`,
     kind: 'hybrid',
     // The CART ranker also serves the product page: the viewed product is a one-item cart.
     protocols: surface === 'cart' ? ['cart', 'product'] : ['home'],
