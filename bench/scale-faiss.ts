@@ -3,8 +3,18 @@
  * `@recs/vector-index` (so latency includes the id mapping and input checks the servers pay).
  *
  *   node --import tsx bench/scale-faiss.ts [--sizes 10000,100000,1000000] [--dim 64] [--queries 500]
- *     [--k 100] [--only flat,hnsw,ivf-flat,ivf-pq] [--hnsw-m 16,32] [--ef 100,128,192,256,384,512]
- *     [--nprobe 4,8,16,32,64,128] [--pq-m 16,32] [--refine 1,4,16] [--seed 7] [--json FILE]
+ *     [--k 100] [--only flat,hnsw,ivf-flat,ivf-pq,ivf-sq8] [--hnsw-m 16,32] [--ef-construction 80]
+ *     [--ef 100,128,192,256,384,512] [--nlist 4096,16384] [--nprobe 4,8,16,32,64,128] [--pq-m 16,32]
+ *     [--pq-bits 8,4] [--refine 1,4,16] [--train-per-list 256] [--step-timeout-min 15] [--seed 7]
+ *     [--json FILE]
+ *
+ * `--nlist` defaults to the power of two nearest sqrt(n) (as `chooseIndex` sizes IVF); every listed
+ * value is built for each IVF family. `--pq-bits 4` builds faiss's SIMD fast-scan PQ (`PQ<m>x4fs`).
+ * `--refine` (exact re-ranking of refine x k candidates) applies to IVF-PQ and IVF-SQ8.
+ * `--train-per-list` samples fewer rows per list for IVF k-means (faiss's default and maximum: 256),
+ * which bounds the build time of many lists. `--step-timeout-min` stops a build (or search) child
+ * after that many minutes and reports it as failed; HNSW builds log their progress (rows added so far)
+ * so a stopped build still says how far it got.
  *
  * Per size it generates the vectors once (see `clusteredVectors`), computes the exact top-k of every
  * query with faiss's flat index, then builds each structure in a child process of its own, so the
@@ -34,6 +44,9 @@ interface BuildSpec {
   efConstruction?: number;
   nlist?: number;
   pqM?: number;
+  pqBits?: number;
+  /** IVF k-means sample per list, when not faiss's 256. */
+  trainPointsPerList?: number;
   /** Search settings to measure (efSearch for HNSW, nprobe and refine for IVF); none for flat. */
   sweep: FaissSearchParams[];
 }
@@ -66,8 +79,12 @@ const { values } = parseArgs({
     'hnsw-m': { type: 'string', default: '16,32' },
     'ef-construction': { type: 'string', default: '80' },
     ef: { type: 'string', default: '100,128,192,256,384,512' },
+    nlist: { type: 'string' },
     nprobe: { type: 'string', default: '4,8,16,32,64,128' },
     'pq-m': { type: 'string', default: '16,32' },
+    'pq-bits': { type: 'string', default: '8' },
+    'train-per-list': { type: 'string', default: '256' },
+    'step-timeout-min': { type: 'string' },
     refine: { type: 'string', default: '1,4,16' },
     seed: { type: 'string', default: '7' },
     json: { type: 'string' },
@@ -148,7 +165,8 @@ function runParent(): void {
       `L2-normalised, inner product; ${queries} held-out query vectors; recall@${k} against faiss IndexFlatIP; seed ${seed}`,
   );
   console.log(
-    'build: default faiss threads; RSS delta = index + id map + raw vector copy; index = serialised faiss index; ' +
+    `build: ${process.env.OMP_NUM_THREADS ? `OMP_NUM_THREADS=${process.env.OMP_NUM_THREADS}` : 'default faiss threads'}; ` +
+      'RSS delta = index + id map + raw vector copy; index = serialised faiss index; ' +
       'load = saved index into a fresh process; search: OMP_NUM_THREADS=1, one query per call, after 20 warm-up queries',
   );
   for (const n of sizes) {
@@ -185,7 +203,7 @@ function runParent(): void {
   }
 }
 
-/** The structures swept at size n: IVF lists ~ sqrt(n) (a power of two, as `chooseIndex` sizes them). */
+/** The structures swept at size n: IVF lists `--nlist`, else ~ sqrt(n) (a power of two, as `chooseIndex` sizes them). */
 function specsFor(n: number, only: Set<string>): BuildSpec[] {
   const specs: BuildSpec[] = [];
   if (only.has('flat')) specs.push({ type: 'flat', sweep: [] });
@@ -199,13 +217,22 @@ function specsFor(n: number, only: Set<string>): BuildSpec[] {
       });
     }
   }
-  const nlist = ivfLists(n);
-  const nprobe = ints(values.nprobe!).filter((p) => p <= nlist);
-  if (only.has('ivf-flat'))
-    specs.push({ type: 'ivf-flat', nlist, sweep: nprobe.map((p) => ({ nprobe: p })) });
-  if (only.has('ivf-pq')) {
-    const sweep = ints(values.refine!).flatMap((refine) => nprobe.map((p) => ({ nprobe: p, refine })));
-    for (const pqM of ints(values['pq-m']!)) specs.push({ type: 'ivf-pq', nlist, pqM, sweep });
+  const perList = Number(values['train-per-list']);
+  const train = perList === 256 ? {} : { trainPointsPerList: perList };
+  for (const nlist of values.nlist ? ints(values.nlist) : [ivfLists(n)]) {
+    const nprobe = ints(values.nprobe!).filter((p) => p <= nlist);
+    const refined = ints(values.refine!).flatMap((refine) => nprobe.map((p) => ({ nprobe: p, refine })));
+    if (only.has('ivf-flat'))
+      specs.push({ type: 'ivf-flat', nlist, ...train, sweep: nprobe.map((p) => ({ nprobe: p })) });
+    if (only.has('ivf-sq8')) specs.push({ type: 'ivf-sq8', nlist, ...train, sweep: refined });
+    if (only.has('ivf-pq')) {
+      for (const pqBits of ints(values['pq-bits']!)) {
+        for (const pqM of ints(values['pq-m']!)) {
+          const bits = pqBits === 8 ? {} : { pqBits };
+          specs.push({ type: 'ivf-pq', nlist, pqM, ...bits, ...train, sweep: refined });
+        }
+      }
+    }
   }
   return specs;
 }
@@ -225,11 +252,20 @@ function runStep<T>(
       ...['--child', step, '--spec', JSON.stringify(spec), '--data', dir],
       ...['--dim', String(dim), '--k', String(k)],
     ],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+      maxBuffer: 1 << 26,
+      ...(values['step-timeout-min'] ? { timeout: Number(values['step-timeout-min']) * 60_000 } : {}),
+    },
   );
   const line = child.stdout.split('\n').find((l) => l.startsWith('{'));
   if (child.status !== 0 || !line) {
-    console.log(`${describeSpec(spec)}: ${step} FAILED (exit ${child.status}) ${child.stderr.slice(-400)}`);
+    const why = child.error?.message.includes('ETIMEDOUT')
+      ? `stopped after ${values['step-timeout-min']} min`
+      : `exit ${child.status}`;
+    console.log(`${describeSpec(spec)}: ${step} FAILED (${why}) ${child.stderr.slice(-400)}`);
     return undefined;
   }
   return JSON.parse(line) as T;
@@ -252,7 +288,13 @@ function runChild(step: string, spec: BuildSpec, dir: string): void {
     const rss0 = process.memoryUsage().rss;
     const t0 = performance.now();
     const index = createVectorIndex({ backend: 'faiss', dim, ...options }) as FaissIndex;
-    index.add(ids, base);
+    // HNSW has nothing to train: add in slices and log progress, for builds stopped by the timeout.
+    const slice = spec.type === 'hnsw' ? 50_000 : n;
+    for (let at = 0; at < n; at += slice) {
+      const end = Math.min(n, at + slice);
+      index.add(ids.slice(at, end), base.subarray(at * dim, end * dim));
+      if (slice < n) console.error(`added ${end} of ${n} rows in ${secs(t0)} s`);
+    }
     const buildSeconds = (performance.now() - t0) / 1000;
     const rssDeltaMiB = (process.memoryUsage().rss - rss0) / 2 ** 20;
     // A temporary copy of the native index, taken after the RSS reading.
@@ -296,6 +338,11 @@ function measureSearch(index: FaissIndex, queries: Float32Array, truth: number[]
 }
 
 function describeSpec(spec: BuildSpec): string {
+  const train = spec.trainPointsPerList ? ` (k-means on ${spec.trainPointsPerList}/list)` : '';
+  return describeStructure(spec) + train;
+}
+
+function describeStructure(spec: BuildSpec): string {
   switch (spec.type) {
     case 'flat':
       return 'flat';
@@ -304,7 +351,9 @@ function describeSpec(spec: BuildSpec): string {
     case 'ivf-flat':
       return `IVF${spec.nlist},Flat`;
     case 'ivf-pq':
-      return `IVF${spec.nlist},PQ${spec.pqM}`;
+      return `IVF${spec.nlist},PQ${spec.pqM}${spec.pqBits === 4 ? 'x4fs' : ''}`;
+    case 'ivf-sq8':
+      return `IVF${spec.nlist},SQ8`;
   }
 }
 

@@ -20,12 +20,27 @@ export type FaissIndexParams =
       nlist: number;
       nprobe: number;
       pqM: number;
+      /** Bits per sub-quantizer code: 8 (default, `PQ<m>`) or 4 (SIMD fast scan, `PQ<m>x4fs`). */
+      pqBits?: number;
       /** Re-rank the best `refine × k` PQ candidates by their exact scores (1 = off, the default). */
+      refine?: number;
+    }
+  | {
+      type: 'ivf-sq8';
+      nlist: number;
+      nprobe: number;
+      /** Re-rank the best `refine × k` candidates by their exact scores (1 = off, the default). */
       refine?: number;
     };
 
 /** The index kinds faiss builds, as recorded in meta.json. */
-export const FAISS_KINDS = ['faiss-flat', 'faiss-hnsw', 'faiss-ivf-flat', 'faiss-ivf-pq'] as const;
+export const FAISS_KINDS = [
+  'faiss-flat',
+  'faiss-hnsw',
+  'faiss-ivf-flat',
+  'faiss-ivf-pq',
+  'faiss-ivf-sq8',
+] as const;
 export type FaissKind = (typeof FAISS_KINDS)[number];
 
 /** Search-time settings that can be changed on a built index without rebuilding it. */
@@ -34,7 +49,7 @@ export interface FaissSearchParams {
   efSearch?: number;
   /** IVF only. */
   nprobe?: number;
-  /** IVF-PQ only: exact re-ranking of `refine × k` candidates. */
+  /** IVF-PQ and IVF-SQ8 only: exact re-ranking of `refine × k` candidates. */
   refine?: number;
 }
 
@@ -47,8 +62,9 @@ const MAX_POINTS_PER_CENTROID = 256;
 
 /**
  * Inner-product search through faiss-node, with METRIC_INNER_PRODUCT throughout: `IndexFlatIP`
- * (exact), `HNSW<M>,Flat` (graph), `IVF<nlist>,Flat` and `IVF<nlist>,PQ<m>` (inverted lists, raw or
- * product-quantised vectors). faiss labels are the row numbers of the shared {@link VectorStore},
+ * (exact), `HNSW<M>,Flat` (graph), `IVF<nlist>,Flat`, `IVF<nlist>,PQ<m>` / `PQ<m>x4fs` and
+ * `IVF<nlist>,SQ8` (inverted lists over raw, product-quantised (8-bit, or 4-bit fast-scan) or 8-bit
+ * scalar-quantised vectors). faiss labels are the row numbers of the shared {@link VectorStore},
  * which maps them back to string ids. IVF indexes train their coarse quantizer (and PQ codebooks) on
  * the first add(), which must therefore hold at least `nlist` (IVF-PQ: also 256) vectors; add the
  * whole catalogue at once for a good quantizer.
@@ -60,12 +76,18 @@ export class FaissIndex implements VectorIndex {
     private readonly native: NativeIndex,
     private readonly store: VectorStore,
     private readonly params: FaissIndexParams,
+    /** IVF k-means sample: rows per list (faiss itself uses at most 256); only the first add() uses it. */
+    private readonly trainPointsPerList = MAX_POINTS_PER_CENTROID,
   ) {
     this.kind = `faiss-${params.type}`;
   }
 
   /** An empty index; throws a clear error when faiss-node is not built here. */
-  static create(dim: number, params: FaissIndexParams): FaissIndex {
+  static create(
+    dim: number,
+    params: FaissIndexParams,
+    build: { trainPointsPerList?: number } = {},
+  ): FaissIndex {
     const faiss = requireFaiss();
     if (params.type === 'flat')
       return new FaissIndex(new faiss.IndexFlatIP(dim), new VectorStore(dim), params);
@@ -75,7 +97,12 @@ export class FaissIndex implements VectorIndex {
       params.type === 'hnsw'
         ? withHnswParams(base.toBuffer(), params)
         : withIvfNprobe(base.toBuffer(), params.nprobe);
-    return new FaissIndex(faiss.Index.fromBuffer(buf), new VectorStore(dim), params);
+    return new FaissIndex(
+      faiss.Index.fromBuffer(buf),
+      new VectorStore(dim),
+      params,
+      build.trainPointsPerList,
+    );
   }
 
   /** Rebuilds an index saved by {@link FaissIndex.save} from its directory and already read metadata. */
@@ -105,6 +132,14 @@ export class FaissIndex implements VectorIndex {
         params = {
           type: 'ivf-pq',
           pqM: meta.params['pqM']!,
+          ...readIvfParams(bytes),
+          ...(meta.params['pqBits'] ? { pqBits: meta.params['pqBits'] } : {}),
+          ...(meta.params['refine'] ? { refine: meta.params['refine'] } : {}),
+        };
+        break;
+      case 'faiss-ivf-sq8':
+        params = {
+          type: 'ivf-sq8',
           ...readIvfParams(bytes),
           ...(meta.params['refine'] ? { refine: meta.params['refine'] } : {}),
         };
@@ -139,7 +174,11 @@ export class FaissIndex implements VectorIndex {
       refine === undefined
     ) {
       params = { ...p, nprobe: probe() };
-    } else if (p.type === 'ivf-pq' && efSearch === undefined && (nprobe ?? refine) !== undefined) {
+    } else if (
+      (p.type === 'ivf-pq' || p.type === 'ivf-sq8') &&
+      efSearch === undefined &&
+      (nprobe ?? refine) !== undefined
+    ) {
       params = {
         ...p,
         ...(nprobe !== undefined ? { nprobe: probe() } : {}),
@@ -148,7 +187,7 @@ export class FaissIndex implements VectorIndex {
     }
     if (!params) {
       throw new RangeError(
-        `${this.kind} has no search setting ${JSON.stringify(change)}: efSearch is for faiss-hnsw, nprobe for faiss-ivf-*, refine for faiss-ivf-pq`,
+        `${this.kind} has no search setting ${JSON.stringify(change)}: efSearch is for faiss-hnsw, nprobe for faiss-ivf-*, refine for faiss-ivf-pq and faiss-ivf-sq8`,
       );
     }
     // Re-ranking happens here, not in faiss: a new refine alone shares the native index.
@@ -216,15 +255,20 @@ export class FaissIndex implements VectorIndex {
   /** Trains an IVF index on (an evenly strided sample of) its first batch; refuses too small a batch. */
   private train(vectors: Float32Array, rows: number): void {
     const p = this.params;
-    if (p.type !== 'ivf-flat' && p.type !== 'ivf-pq') return;
+    if (p.type !== 'ivf-flat' && p.type !== 'ivf-pq' && p.type !== 'ivf-sq8') return;
     const needed = p.type === 'ivf-pq' ? Math.max(p.nlist, PQ_CENTROIDS) : p.nlist;
     if (rows < needed) {
       throw new RangeError(
         `${this.kind} trains on its first add(), which needs at least ${needed} vectors (nlist ${p.nlist}${p.type === 'ivf-pq' ? ', 256 PQ centroids' : ''}); received ${rows}`,
       );
     }
-    // faiss samples at most 256 points per centroid itself; sampling here saves copying the rest.
-    const limit = MAX_POINTS_PER_CENTROID * Math.max(p.nlist, p.type === 'ivf-pq' ? PQ_CENTROIDS : 0);
+    // faiss samples at most 256 points per centroid itself; sampling here saves copying the rest
+    // (fewer per list train faster: k-means costs sample x nlist per iteration).
+    const perList = Math.min(this.trainPointsPerList, MAX_POINTS_PER_CENTROID);
+    const limit = Math.max(
+      perList * p.nlist,
+      p.type === 'ivf-pq' ? MAX_POINTS_PER_CENTROID * PQ_CENTROIDS : 0,
+    );
     const take = Math.min(rows, limit);
     const sample = new Array<number>(take * this.dim);
     for (let i = 0; i < take; i++) {
@@ -236,7 +280,8 @@ export class FaissIndex implements VectorIndex {
 
   /** One native search for `nq` queries; faiss-node refuses k > ntotal, so k is clamped. */
   private run(queries: Float32Array, nq: number, k: number): SearchHit[][] {
-    const refine = this.params.type === 'ivf-pq' ? (this.params.refine ?? 1) : 1;
+    const refine =
+      this.params.type === 'ivf-pq' || this.params.type === 'ivf-sq8' ? (this.params.refine ?? 1) : 1;
     const kk = Math.min(k * refine, this.size);
     if (nq === 0) return [];
     if (kk === 0) return Array.from({ length: nq }, () => []);
@@ -274,6 +319,8 @@ function factoryString(params: Exclude<FaissIndexParams, { type: 'flat' }>): str
     case 'ivf-flat':
       return `IVF${params.nlist},Flat`;
     case 'ivf-pq':
-      return `IVF${params.nlist},PQ${params.pqM}`;
+      return `IVF${params.nlist},PQ${params.pqM}${params.pqBits === 4 ? 'x4fs' : ''}`;
+    case 'ivf-sq8':
+      return `IVF${params.nlist},SQ8`;
   }
 }

@@ -22,7 +22,10 @@ export interface IndexParams {
   nlist?: number;
   nprobe?: number;
   pqM?: number;
+  pqBits?: number;
   refine?: number;
+  /** IVF build: k-means rows per list, as calibrated (faiss's default is 256). */
+  trainPointsPerList?: number;
 }
 
 /** The index structure and settings chosen for a catalogue, with what the calibration expects of them. */
@@ -56,7 +59,9 @@ export interface CalibrationPoint {
  * Measured on the reference machine (2 cores shared with other work, see docs/scaling.md) by
  *   nice -n 10 node --import tsx bench/scale-faiss.ts --sizes 10000,100000 --json FILE
  *   nice -n 10 node --import tsx bench/scale-faiss.ts --sizes 1000000 --only ... --json FILE (per family)
- * on clustered 64-d vectors with 500 held-out queries, one query per call with OMP_NUM_THREADS=1.
+ * and, for issue 7, IVF with 4,096-16,384 lists (`--nlist`, `--train-per-list`), IVF-SQ8 and HNSW
+ * with efConstruction 200 at 100k (exact commands in docs/scaling.md section 2), on clustered 64-d
+ * vectors with 500 held-out queries, one query per call with OMP_NUM_THREADS=1.
  * Per size and structure only the settings on the recall / p99 frontier are kept. `bytesPerVector`
  * is the native index; the engine's wrapper also keeps the id map and the raw vectors (4 x dim bytes).
  */
@@ -74,8 +79,8 @@ export const CALIBRATION: readonly CalibrationPoint[] = (
  *    else the largest one, extrapolated: flat latency grows linearly with the size, HNSW with its
  *    logarithm, IVF linearly (the lists grow as sqrt(size) and the probed share is kept); recall is
  *    assumed to hold, which the `extrapolated` flag marks as unmeasured.
- * 2. IVF points are rescaled to `size`: nlist = the power of two nearest sqrt(size), nprobe keeping the
- *    calibrated share of lists.
+ * 2. IVF points are rescaled to `size`: nlist = the power of two nearest sqrt(size) times the
+ *    calibrated multiple of it (IVF4096 at 1M: 4), nprobe keeping the calibrated share of lists.
  * 3. Exact flat search wins whenever it fits the latency and memory budgets. Otherwise the fastest
  *    point meeting recall, latency and memory; if none does, the fastest meeting recall and memory
  *    (over the latency budget), else the most accurate within memory, else the smallest.
@@ -107,9 +112,11 @@ export function chooseIndex(req: IndexRequirements): IndexChoice {
     let p99Ms = p.p99Ms;
     if (p.type === 'flat') p99Ms *= Math.max(size, 1) / p.size;
     if (p.type === 'hnsw' && extrapolated) p99Ms *= Math.log(size) / Math.log(p.size);
-    if (p.type === 'ivf-flat' || p.type === 'ivf-pq') {
+    if (p.type === 'ivf-flat' || p.type === 'ivf-pq' || p.type === 'ivf-sq8') {
       const share = p.params.nprobe! / p.params.nlist!;
-      params.nlist = ivfLists(size);
+      // Lists keep their calibrated multiple of ~sqrt(n) (IVF4096 at 1M is 4 x ivfLists(1M)).
+      const multiple = p.params.nlist! / ivfLists(p.size);
+      params.nlist = Math.max(1, Math.min(Math.max(size, 1), Math.round(multiple * ivfLists(size))));
       params.nprobe = Math.max(1, Math.min(params.nlist, Math.round(share * params.nlist)));
       if (extrapolated) p99Ms *= size / p.size;
     }

@@ -11,7 +11,8 @@ export interface CreateVectorIndexOptions {
   dim: number;
   /**
    * faiss structure: exact `'flat'` (default), or approximate `'hnsw'` (graph), `'ivf-flat'` /
-   * `'ivf-pq'` (inverted lists over raw / product-quantised vectors). Brute force is always flat.
+   * `'ivf-pq'` / `'ivf-sq8'` (inverted lists over raw / product-quantised / 8-bit scalar-quantised
+   * vectors). Brute force is always flat.
    */
   type?: IndexType;
   /** HNSW graph degree M (default 32). */
@@ -22,16 +23,27 @@ export interface CreateVectorIndexOptions {
   efConstruction?: number;
   /** IVF: number of inverted lists (k-means cells); the first add() must hold at least this many vectors. */
   nlist?: number;
+  /**
+   * IVF: rows per list sampled (evenly strided from the first add()) to train the k-means quantizer;
+   * default and maximum 256 (faiss's own cap), at least 39 recommended by faiss. k-means costs
+   * sample x nlist per iteration, so this bounds the build time of many lists.
+   */
+  trainPointsPerList?: number;
   /** IVF: lists visited per search (default 32, at most nlist); higher is slower but more accurate. */
   nprobe?: number;
-  /** IVF-PQ: sub-quantizers (bytes per vector; must divide dim). */
+  /** IVF-PQ: sub-quantizers (codes per vector; must divide dim). */
   pqM?: number;
-  /** IVF-PQ: re-rank the best `refine × k` candidates by exact score from the stored vectors (default 1: off). */
+  /** IVF-PQ: bits per code, 8 (default) or 4 (faiss's SIMD fast scan, `PQ<m>x4fs`; pqM must be even). */
+  pqBits?: number;
+  /**
+   * IVF-PQ, IVF-SQ8: re-rank the best `refine × k` candidates by exact score from the stored vectors
+   * (default 1: off).
+   */
   refine?: number;
 }
 
 /** Index structures; all but `'flat'` are faiss-only and approximate. */
-export const INDEX_TYPES = ['flat', 'hnsw', 'ivf-flat', 'ivf-pq'] as const;
+export const INDEX_TYPES = ['flat', 'hnsw', 'ivf-flat', 'ivf-pq', 'ivf-sq8'] as const;
 export type IndexType = (typeof INDEX_TYPES)[number];
 
 /**
@@ -60,14 +72,28 @@ export function createVectorIndex(opts: CreateVectorIndexOptions): VectorIndex {
       return BruteForceIndex.create(dim);
     case 'faiss':
       if (type === 'flat') return FaissIndex.create(dim, { type: 'flat' });
-      if (type === 'ivf-flat' || type === 'ivf-pq') {
+      if (type === 'ivf-flat' || type === 'ivf-pq' || type === 'ivf-sq8') {
         const nlist = assertInteger('nlist', opts.nlist ?? IVF_DEFAULTS.nlist, 1, 1 << 24);
         const nprobe = assertInteger('nprobe', opts.nprobe ?? Math.min(IVF_DEFAULTS.nprobe, nlist), 1, nlist);
-        if (type === 'ivf-flat') return FaissIndex.create(dim, { type, nlist, nprobe });
+        const build = {
+          trainPointsPerList: assertInteger('trainPointsPerList', opts.trainPointsPerList ?? 256, 1, 256),
+        };
+        if (type === 'ivf-flat') return FaissIndex.create(dim, { type, nlist, nprobe }, build);
+        const refine = assertInteger('refine', opts.refine ?? 1, 1, 1024);
+        const refined = refine > 1 ? { refine } : {};
+        if (type === 'ivf-sq8') return FaissIndex.create(dim, { type, nlist, nprobe, ...refined }, build);
         const pqM = assertInteger('pqM', opts.pqM ?? IVF_DEFAULTS.pqM, 1, dim);
         if (dim % pqM !== 0) throw new RangeError(`pqM must divide dim ${dim}; received ${pqM}`);
-        const refine = assertInteger('refine', opts.refine ?? 1, 1, 1024);
-        return FaissIndex.create(dim, { type, nlist, nprobe, pqM, ...(refine > 1 ? { refine } : {}) });
+        const pqBits = opts.pqBits ?? 8;
+        if (pqBits !== 8 && pqBits !== 4)
+          throw new RangeError(`pqBits must be 8 or 4; received ${describe(pqBits)}`);
+        if (pqBits === 4 && pqM % 2 !== 0)
+          throw new RangeError(`pqM must be even with pqBits 4; received ${pqM}`);
+        return FaissIndex.create(
+          dim,
+          { type, nlist, nprobe, pqM, ...(pqBits === 4 ? { pqBits } : {}), ...refined },
+          build,
+        );
       }
       return FaissIndex.create(dim, {
         type: 'hnsw',

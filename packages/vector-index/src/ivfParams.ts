@@ -7,8 +7,8 @@
  * fourcc starts with "I"). The parser checks all of it and refuses anything it does not recognise.
  */
 
-/** fourcc of the IVF structures we build: IVF-Flat, IVF-PQ, IVF-ScalarQuantizer. */
-const IVF_FOURCC = new Set(['IwFl', 'IwPQ', 'IwSq']);
+/** fourcc of the IVF structures we build: IVF-Flat, IVF-PQ, IVF-PQ fast scan, IVF-ScalarQuantizer. */
+const IVF_FOURCC = new Set(['IwFl', 'IwPQ', 'IwPf', 'IwSq']);
 
 /** Byte offset of `nlist` (followed by `nprobe`) in a serialised IVF index. */
 function locate(buf: Buffer): number {

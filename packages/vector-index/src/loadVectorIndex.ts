@@ -20,6 +20,7 @@ export async function loadVectorIndex(dir: string): Promise<VectorIndex> {
     case 'faiss-hnsw':
     case 'faiss-ivf-flat':
     case 'faiss-ivf-pq':
+    case 'faiss-ivf-sq8':
       return FaissIndex.restore(dir, meta, store);
     default:
       throw new Error(`${dir}: unknown index kind ${JSON.stringify(meta.kind)} in meta.json`);

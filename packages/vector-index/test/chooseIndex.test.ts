@@ -42,6 +42,20 @@ it('leaves flat search when it no longer fits the latency budget, and meets reca
   assert.equal(chooseIndex({ size: 100_000, latencyBudgetMs: 100 }).type, 'flat');
 });
 
+it('at 1M picks IVF4096,PQ32 with exact re-ranking, the fastest measured setting reaching 0.95 (issue 7)', () => {
+  const choice = chooseIndex({ size: 1_000_000 });
+  assert.equal(choice.type, 'ivf-pq');
+  assert.deepEqual(choice.params, { nlist: 4096, pqM: 32, nprobe: 512, refine: 2 });
+  assert.ok(choice.expected.recall >= 0.95);
+  // No measured 1M setting reaches recall 0.95 within 1 ms: the latency budget is not met, and said so.
+  const reaching = CALIBRATION.filter((p) => p.size === 1_000_000 && p.recall >= 0.95);
+  assert.ok(reaching.length > 0 && reaching.every((p) => p.p99Ms > 1));
+  assert.equal(choice.meetsTargets, false);
+  assert.match(choice.reason, /no calibrated setting meets the latency budget/);
+  // Below 1M the lists keep their calibrated multiple of sqrt(n) (4 x 512 at 500k), nprobe its share.
+  assert.deepEqual(chooseIndex({ size: 500_000 }).params, { nlist: 2048, pqM: 32, nprobe: 256, refine: 2 });
+});
+
 it('picks compressed IVF-PQ when only it fits the memory budget (50M products in 4 GiB)', () => {
   const choice = chooseIndex({ size: 50_000_000, memoryBudgetMiB: 4096, recallTarget: 0.5 });
   assert.equal(choice.type, 'ivf-pq');
