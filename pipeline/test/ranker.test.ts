@@ -90,7 +90,7 @@ describe('learned rankers on the bundled data (cut 2011-03-01)', () => {
     await assert.rejects(
       loadCandidateModels(registry, old.version),
       (e: unknown) =>
-        e instanceof CandidatesFormatError && /format 1, this code reads format 5: retrain/.test(String(e)),
+        e instanceof CandidatesFormatError && /format 1, this code reads format 6: retrain/.test(String(e)),
     );
     for (const surface of ['cart', 'home'] as const) {
       const q = (mm: typeof m) =>

@@ -31,8 +31,7 @@ import { buildCases, type EvaluationCases } from './protocols';
 import { topK } from './topK';
 import { textScores, titleScores } from '../models/textSimilarity';
 import { rankCandidates, trainRankers, type RankerOptions, type Rankers } from '../ranker/trainRanker';
-import { basketIndexOf } from '../ranker/features';
-import { basketKnnScores } from '../models/basketKnn';
+import { basketIndex, basketKnnScores } from '../models/basketKnn';
 
 export type Protocol = 'cart' | 'product' | 'new-products' | 'home' | 'new-customers';
 
@@ -156,7 +155,7 @@ export const SOURCE_METHODS: readonly Method[] = [
     name: 'session kNN (50 nearest invoices)',
     kind: 'source',
     protocols: ['cart', 'product'],
-    score: (q, m, out) => basketKnnScores(basketIndexOf(m), q.cart, out),
+    score: (q, m, out) => basketKnnScores(basketIndex(m.matrix.baskets, m.matrix.items.length), q.cart, out),
   },
   {
     name: 'ALS (fold-in of the cart)',
@@ -221,7 +220,7 @@ export interface EvaluateOptions extends RankerOptions {
 /** The learned rankers as evaluation methods: candidates from every source, one GBDT score each. */
 export function rankerMethods(rankers: Rankers): Method[] {
   const method = (surface: 'cart' | 'home', ranker: TreeEnsemble): Method => ({
-    name: `learned ranker (${surface === 'cart' ? 'EASE, cosine, content, session kNN, buy-again' : 'buy-again, EASE, trending'})`,
+    name: `learned ranker (${surface === 'cart' ? 'EASE, cosine, content, buy-again' : 'buy-again, EASE, trending'})`,
     kind: 'hybrid',
     // The CART ranker also serves the product page: the viewed product is a one-item cart.
     protocols: surface === 'cart' ? ['cart', 'product'] : ['home'],

@@ -2,7 +2,8 @@
  * Session (basket) k-nearest neighbours (Jannach & Ludewig, "When recurrent neural networks meet the
  * neighborhood for session-based recommendation", RecSys 2017): the past invoices most similar to the
  * whole cart vote for their other products. Unlike co-occurrence sums, which add every invoice holding
- * any cart item, only the invoices that resemble the cart as a whole take part.
+ * any cart item, only the invoices that resemble the cart as a whole take part. Evaluated alone and
+ * in the CART ranker; left out of the ranker (no gain above the noise, docs/evaluation/tuning.md).
  */
 export interface BasketIndex {
   /** Items of each past invoice (catalogue indices). */
@@ -11,7 +12,18 @@ export interface BasketIndex {
   postings: Int32Array[];
 }
 
+const indexCache = new WeakMap<readonly Int32Array[], BasketIndex>();
+
+/** The postings of a list of invoices over `n` items, built once per list. */
 export function basketIndex(baskets: readonly Int32Array[], n: number): BasketIndex {
+  const cached = indexCache.get(baskets);
+  if (cached) return cached;
+  const index = buildIndex(baskets, n);
+  indexCache.set(baskets, index);
+  return index;
+}
+
+function buildIndex(baskets: readonly Int32Array[], n: number): BasketIndex {
   const counts = new Int32Array(n);
   for (const b of baskets) for (const i of b) counts[i]! += 1;
   const postings = Array.from({ length: n }, (_, i) => new Int32Array(counts[i]!));

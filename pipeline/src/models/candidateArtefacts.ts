@@ -5,10 +5,9 @@ import type { UserHistory } from './InteractionMatrix';
 /**
  * How the candidate models are stored in a model version: the three n × n float32 matrices as raw
  * little-endian bytes (`ease-basket.bin`, `ease-user.bin`, `cooccurrence.bin`), likewise the ALS item
- * factors (`als-items.bin`), the title projection (`content-projection.bin`) and the invoices' items
- * for session kNN (`basket-items.bin`, int32, split by `basket-offsets.bin`), everything else in
+ * factors (`als-items.bin`) and the title projection (`content-projection.bin`), everything else in
  * `candidates.json`. Loading gives back a {@link CandidateModels} that scores exactly like the one
- * trained (invoice times are not kept: serving never needs them).
+ * trained (the invoice list itself is not kept: serving never needs it).
  */
 interface StoredCandidates {
   /** {@link CANDIDATES_FORMAT} when written; older versions are refused at load. */
@@ -41,20 +40,16 @@ interface StoredCandidates {
 /**
  * Bumped when the stored layout changes (2: the text model keeps its vocabulary and IDF; 3: ALS item
  * factors and the title embedding; 4: EASE diagonals and each customer's EASE candidates; 5: the
- * invoices, for session kNN).
+ * invoices, for session kNN in the ranker; 6: without them again, see docs/evaluation/tuning.md).
  */
-export const CANDIDATES_FORMAT = 5;
+export const CANDIDATES_FORMAT = 6;
 
 /** A model version whose candidate models were written in an older layout: retrain to serve them. */
 export class CandidatesFormatError extends RegistryError {}
 
-const bytes = (a: Float32Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+const bytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 export function candidateArtefacts(m: CandidateModels): Record<string, unknown> {
-  const offsets = new Int32Array(m.matrix.baskets.length + 1);
-  m.matrix.baskets.forEach((b, k) => (offsets[k + 1] = offsets[k]! + b.length));
-  const basketItems = new Int32Array(offsets[m.matrix.baskets.length]!);
-  m.matrix.baskets.forEach((b, k) => basketItems.set(b, offsets[k]!));
   const mapOf = (map: Map<string, Float32Array>) =>
     Object.fromEntries([...map].map(([k, v]) => [k, Array.from(v)] as const));
   const stored: StoredCandidates = {
@@ -96,8 +91,6 @@ export function candidateArtefacts(m: CandidateModels): Record<string, unknown> 
     cooccurrence: bytes(m.cooccurrence),
     'als-items': bytes(m.als.itemFactors),
     'content-projection': bytes(m.content.projection),
-    'basket-offsets': bytes(offsets),
-    'basket-items': bytes(basketItems),
   };
 }
 
@@ -125,18 +118,6 @@ export async function loadCandidateModels(
       throw new Error(`artefact ${name} of ${version} is not ${length} float32 values`);
     return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
   };
-  const int32s = async (name: string): Promise<Int32Array> => {
-    const b = await registry.readBinary(version, name);
-    if (b.byteLength % 4 !== 0) throw new Error(`artefact ${name} of ${version} is not int32 values`);
-    return new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-  };
-  const offsets = await int32s('basket-offsets');
-  const basketItems = await int32s('basket-items');
-  if (offsets.length === 0 || offsets[offsets.length - 1] !== basketItems.length)
-    throw new Error(`artefacts basket-offsets and basket-items of ${version} disagree`);
-  const baskets = Array.from({ length: offsets.length - 1 }, (_, k) =>
-    basketItems.subarray(offsets[k]!, offsets[k + 1]!),
-  );
   const f32 = (a: number[]) => Float32Array.from(a);
   const mapOf = (o: Record<string, number[]>) =>
     new Map(Object.entries(o).map(([k, v]) => [k, f32(v)] as const));
@@ -161,7 +142,7 @@ export async function loadCandidateModels(
     matrix: {
       items: s.items,
       index: new Map(s.items.map((id, i) => [id, i] as const)),
-      baskets,
+      baskets: [],
       basketTs: new Float64Array(0),
       users,
       itemBaskets: Float64Array.from(s.itemBaskets),

@@ -74,10 +74,28 @@ export function titleScores(model: TextModel, title: string, out: Float32Array):
   const ids = [...counts.keys()];
   const w = ids.map((id) => (1 + Math.log(counts.get(id)!)) * model.idf[id]!);
   const norm = Math.hypot(...w) || 1;
+  const pw = postingWeights(model);
   ids.forEach((term, k) => {
     const wk = w[k]! / norm;
-    for (const j of model.postings[term]!) out[j]! += wk * termWeight(model, j, term);
+    const items = model.postings[term]!;
+    const weights = pw[term]!;
+    for (let p = 0; p < items.length; p++) out[items[p]!]! += wk * weights[p]!;
   });
+}
+
+const postingWeightsCache = new WeakMap<TextModel, Float32Array[]>();
+
+/**
+ * Per term, the weight of that term in each item of its posting list (parallel to `postings`), built
+ * once per model: the scoring loops read it instead of searching each item's terms.
+ */
+function postingWeights(model: TextModel): Float32Array[] {
+  let pw = postingWeightsCache.get(model);
+  if (!pw) {
+    pw = model.postings.map((items, term) => Float32Array.from(items, (j) => termWeight(model, j, term)));
+    postingWeightsCache.set(model, pw);
+  }
+  return pw;
 }
 
 /** The weight of `term` in item `j`'s vector (binary search in its sorted term ids; the term is there). */
@@ -115,6 +133,7 @@ export function textScores(
 ): void {
   const acc = new Float32Array(model.terms.length);
   const touched: number[] = [];
+  const pw = postingWeights(model);
   for (let s = 0; s < seeds.length; s++) {
     const seed = seeds[s]!;
     const st = model.terms[seed]!;
@@ -122,9 +141,12 @@ export function textScores(
     for (let k = 0; k < st.length; k++) {
       const term = st[k]!;
       const w = sw[k]!;
-      for (const j of model.postings[term]!) {
+      const items = model.postings[term]!;
+      const weights = pw[term]!;
+      for (let p = 0; p < items.length; p++) {
+        const j = items[p]!;
         if (acc[j] === 0) touched.push(j);
-        acc[j]! += w * termWeight(model, j, term);
+        acc[j]! += w * weights[p]!;
       }
     }
     for (const j of touched) {

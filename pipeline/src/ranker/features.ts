@@ -1,19 +1,6 @@
 import type { CandidateModels } from '../models/candidateModels';
 import { USER_EASE_CANDIDATES } from '../models/candidateModels';
 import { easeColumnScore, easeScores } from '../models/ease';
-import { basketIndex, basketKnnScores, type BasketIndex } from '../models/basketKnn';
-
-const basketIndexCache = new WeakMap<CandidateModels, BasketIndex>();
-
-/** The invoices' postings, built once per model. */
-export function basketIndexOf(m: CandidateModels): BasketIndex {
-  let b = basketIndexCache.get(m);
-  if (!b) {
-    b = basketIndex(m.matrix.baskets, m.matrix.items.length);
-    basketIndexCache.set(m, b);
-  }
-  return b;
-}
 import { textScores } from '../models/textSimilarity';
 import type { UserHistory } from '../models/InteractionMatrix';
 import { topK } from '../eval/topK';
@@ -52,7 +39,6 @@ export const FEATURES: Record<RankSurface, readonly string[]> = {
     'text_max',
     'code_gap_log',
     'ease_user_on_cart',
-    'basket_knn',
   ],
   home: [
     'user_buy_count',
@@ -220,19 +206,17 @@ const PER_SOURCE = {
   buyAgain: 40,
   userEase: USER_EASE_CANDIDATES,
   popular: 20,
-  basketKnn: 20,
 };
 
 /**
  * Generates candidates from every source and computes one feature row per candidate, using only the
  * models (trained before the cut-off) and the request. CART candidates: EASE on the cart, cosine and
- * title neighbours, the invoices most like the cart (session kNN), the shopper's own purchases; HOME: buy-again, EASE on the shopper's history,
+ * title neighbours, the shopper's own purchases; HOME: buy-again, EASE on the shopper's history,
  * trending in their country. Cart items are never candidates. (ALS scores as features and candidates
  * were tried on both surfaces and left out: no robust gain on the validation cut, see
  * docs/evaluation/tuning.md.)
  *
- * Cost per request: CART reads one row per cart item of the co-occurrence, EASE and title models
- * and the cart items' invoices;
+ * Cost per request: CART reads one row per cart item of the co-occurrence, EASE and title models;
  * HOME reads the customer's own items and, per candidate, one row of EASE. A known customer's EASE
  * candidates were computed offline (`userEaseTop`); only a history changed since the cut-off (live
  * purchases) or a ranker-training history pays a dense pass over the catalogue for them.
@@ -298,17 +282,11 @@ export function candidateFeatures(
     const textSum = new Float32Array(n);
     const textMax = new Float32Array(n);
     textScores(m.text, q.cart, textSum, textMax);
-    const knn = new Float32Array(n);
-    basketKnnScores(basketIndexOf(m), q.cart, knn);
     add(topK(ease, PER_SOURCE.ease, exclude), 'ease');
     add(topK(cosSum, PER_SOURCE.cosine, exclude), 'cosine');
     add(
       topK(textSum, PER_SOURCE.content, exclude).filter((i) => textSum[i]! > 0),
       'content',
-    );
-    add(
-      topK(knn, PER_SOURCE.basketKnn, exclude).filter((i) => knn[i]! > 0),
-      'basket_knn',
     );
     const codeGap = (j: number): number => {
       let best = 100_000;
@@ -348,7 +326,6 @@ export function candidateFeatures(
       x[o + 15] = textMax[j]!;
       x[o + 16] = log1p(codeGap(j));
       x[o + 17] = easeColumnScore(m.userEase, q.cart, j);
-      x[o + 18] = knn[j]!;
     }
     return { surface, items, x, sources };
   }
