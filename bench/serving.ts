@@ -2,7 +2,7 @@
  * Benchmark: serving latency through the gateway (issue 4).
  *   node --import tsx bench/serving.ts [--rates 50,100,200] [--duration 15] [--registry DIR]
  *     [--surfaces HOME,CART] [--modes off,on] [--zipf 1.0] [--seed 1] [--probe 0.1] [--warmup 4]
- *     [--log-level info] [--json FILE]
+ *     [--log-level info] [--json FILE] [--cpu-prof DIR: each server writes V8 CPU profiles to DIR/<name>]
  *
  * Starts everything itself on free 127.0.0.1 ports: Redis and Neo4j (testkit), the three subgraphs and
  * the gateway as child processes (as `npm start` runs them, in production mode), with the model of
@@ -50,7 +50,7 @@ const STARTUP_TIMEOUT_MS = 240_000;
 
 const usage =
   'usage: bench/serving.ts [--rates 50,100,200] [--duration S] [--registry DIR] [--surfaces HOME,CART] ' +
-  '[--modes off,on] [--zipf S] [--seed N] [--probe 0..1] [--guests 0..1] [--warmup S] [--log-level LEVEL] [--json FILE]';
+  '[--modes off,on] [--zipf S] [--seed N] [--probe 0..1] [--guests 0..1] [--warmup S] [--log-level LEVEL] [--json FILE] [--cpu-prof DIR]';
 let values: Record<string, string | undefined>;
 try {
   values = parseArgs({
@@ -68,6 +68,7 @@ try {
         'warmup',
         'log-level',
         'json',
+        'cpu-prof',
       ].map((k) => [k, { type: 'string' as const }]),
     ),
   }).values as Record<string, string | undefined>;
@@ -162,7 +163,11 @@ const expectedExits = new WeakSet<ChildProcess>();
 function spawnNode(name: string, script: string, env: NodeJS.ProcessEnv, args: string[] = []): ChildProcess {
   const log = join(workDir, `${name}.log`);
   const fd = openSync(log, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, script), ...args], {
+  // --cpu-prof DIR: every server writes a V8 CPU profile there when it stops (for a per-function breakdown)
+  const profile = values['cpu-prof']
+    ? ['--cpu-prof', `--cpu-prof-dir=${join(resolve(values['cpu-prof']), name)}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(root, script), ...args], {
     cwd: root,
     env,
     stdio: ['ignore', fd, fd],
