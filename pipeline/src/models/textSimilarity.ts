@@ -84,6 +84,7 @@ export function titleScores(model: TextModel, title: string, out: Float32Array):
 }
 
 const postingWeightsCache = new WeakMap<TextModel, Float32Array[]>();
+const accumulators = new WeakMap<TextModel, Float32Array>();
 
 /**
  * Per term, the weight of that term in each item of its posting list (parallel to `postings`), built
@@ -131,7 +132,9 @@ export function textScores(
   sum: Float32Array,
   max: Float32Array,
 ): void {
-  const acc = new Float32Array(model.terms.length);
+  // per-item accumulator, all zero between seeds and between calls (each touched entry is reset)
+  let acc = accumulators.get(model);
+  if (!acc) accumulators.set(model, (acc = new Float32Array(model.terms.length)));
   const touched: number[] = [];
   const pw = postingWeights(model);
   for (let s = 0; s < seeds.length; s++) {

@@ -174,6 +174,19 @@ function historyStats(h: UserHistory, ts: number): HistoryStats {
   return st;
 }
 
+let scratch: Float32Array[] = [];
+
+/**
+ * Six zeroed catalogue-length arrays for the CART scores, the same ones on every call: a request
+ * allocates no catalogue-sized garbage. Valid until the next call (callers never hold them).
+ */
+function cartScratch(n: number): Float32Array[] {
+  if (scratch.length === 0 || scratch[0]!.length !== n)
+    scratch = Array.from({ length: 6 }, () => new Float32Array(n));
+  else for (const a of scratch) a.fill(0);
+  return scratch;
+}
+
 /** The customer's items by invoices (more first, then lower index), skipping `exclude`: buy-again. */
 function buyAgain(h: UserHistory, st: HistoryStats, limit: number, exclude: ReadonlySet<number>): number[] {
   const out: number[] = [];
@@ -259,11 +272,9 @@ export function candidateFeatures(
   };
 
   if (surface === 'cart') {
-    const ease = new Float32Array(n);
+    // catalogue-length work arrays, reused across requests (this function never yields)
+    const [ease, cosSum, cosMax, cooc, textSum, textMax] = cartScratch(n);
     easeScores(m.basketEase, q.cart, ease);
-    const cosSum = new Float32Array(n);
-    const cosMax = new Float32Array(n);
-    const cooc = new Float32Array(n);
     const c = m.cooccurrence;
     const inverse = inverseSupportRoots(m);
     for (let k = 0; k < q.cart.length; k++) {
@@ -279,8 +290,6 @@ export function candidateFeatures(
         if (cos > cosMax[j]!) cosMax[j] = cos;
       }
     }
-    const textSum = new Float32Array(n);
-    const textMax = new Float32Array(n);
     textScores(m.text, q.cart, textSum, textMax);
     add(topK(ease, PER_SOURCE.ease, exclude), 'ease');
     add(topK(cosSum, PER_SOURCE.cosine, exclude), 'cosine');
