@@ -106,6 +106,9 @@ interface HistoryStats {
   recentTs: number;
   /** `history.items` positions by invoices (more first), then by item index: the buy-again order. */
   byInvoices: Int32Array;
+  /** Each distinct (item, time) purchase as its slot and time, parallel arrays. */
+  purchaseSlots: Int32Array;
+  purchaseTs: Float64Array;
   /** Distinct purchase times (invoices) and the last of them. */
   distinctInvoices: number;
   lastTs: number;
@@ -129,6 +132,8 @@ function historyStats(h: UserHistory, ts: number): HistoryStats {
     const firstBought = new Float64Array(size);
     const seen = new Set<string>();
     const times = new Set<number>();
+    const purchaseSlots: number[] = [];
+    const purchaseTs: number[] = [];
     let lastTs = 0;
     for (const line of h.lines) {
       times.add(line.ts);
@@ -137,6 +142,8 @@ function historyStats(h: UserHistory, ts: number): HistoryStats {
       if (seen.has(key)) continue;
       seen.add(key);
       const s = slot.get(line.item)!;
+      purchaseSlots.push(s);
+      purchaseTs.push(line.ts);
       purchaseDays[s]! += 1;
       if (firstBought[s] === 0 || line.ts < firstBought[s]!) firstBought[s] = line.ts;
     }
@@ -152,6 +159,8 @@ function historyStats(h: UserHistory, ts: number): HistoryStats {
       recentBuys: new Float32Array(size),
       recentTs: Number.NaN,
       byInvoices,
+      purchaseSlots: Int32Array.from(purchaseSlots),
+      purchaseTs: Float64Array.from(purchaseTs),
       distinctInvoices: times.size,
       lastTs,
     };
@@ -160,13 +169,8 @@ function historyStats(h: UserHistory, ts: number): HistoryStats {
   if (st.recentTs !== ts) {
     // distinct (item, time) purchases in the 90 days before ts
     const recent = new Float32Array(st.slot.size);
-    const seen = new Set<string>();
-    for (const line of h.lines) {
-      if (line.ts < ts - 90 * DAY) continue;
-      const key = `${line.item}:${line.ts}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      recent[st.slot.get(line.item)!]! += 1;
+    for (let k = 0; k < st.purchaseTs.length; k++) {
+      if (st.purchaseTs[k]! >= ts - 90 * DAY) recent[st.purchaseSlots[k]!]! += 1;
     }
     st.recentBuys = recent;
     st.recentTs = ts;
