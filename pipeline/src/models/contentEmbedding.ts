@@ -1,6 +1,6 @@
 import { seededRandom } from '@recs/core';
 import { choleskySolve, orthonormaliseColumns, symmetricEigen } from './denseLinearAlgebra';
-import { tokenize, type TextModel } from './textSimilarity';
+import { titleVector, type TextModel } from './textSimilarity';
 import type { AlsModel } from './als';
 
 /**
@@ -153,18 +153,10 @@ export function itemEmbeddings(text: TextModel, emb: ContentEmbedding): Float32A
 
 /** The embedding of a title the models have never seen (TF-IDF with the catalogue's IDF, then V_d). */
 export function embedTitle(text: TextModel, emb: ContentEmbedding, title: string): Float32Array {
-  const index = new Map(text.vocabulary.map((t, i) => [t, i] as const));
-  const counts = new Map<number, number>();
-  for (const tok of tokenize(title)) {
-    const id = index.get(tok);
-    if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
-  const ids = [...counts.keys()];
-  const w = ids.map((id) => (1 + Math.log(counts.get(id)!)) * text.idf[id]!);
-  const norm = Math.hypot(...w) || 1;
+  const { ids, weights } = titleVector(text, title);
   const out = new Float32Array(emb.dim);
   ids.forEach((id, k) => {
-    for (let c = 0; c < emb.dim; c++) out[c]! += (w[k]! / norm) * emb.projection[id * emb.dim + c]!;
+    for (let c = 0; c < emb.dim; c++) out[c]! += weights[k]! * emb.projection[id * emb.dim + c]!;
   });
   return out;
 }

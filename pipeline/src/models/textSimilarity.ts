@@ -61,10 +61,10 @@ export function trainTextModel(titles: readonly string[]): TextModel {
 }
 
 /**
- * Cosine similarity of a title that is not in the model (a product first sold after training)
- * to every item, added into `out`. Words the catalogue never used are ignored.
+ * The unit TF-IDF vector of a title with the model's vocabulary and IDF (log-scaled term counts):
+ * term ids and their weights. Words the catalogue never used are left out.
  */
-export function titleScores(model: TextModel, title: string, out: Float32Array): void {
+export function titleVector(model: TextModel, title: string): { ids: number[]; weights: number[] } {
   const index = vocabularyIndex(model);
   const counts = new Map<number, number>();
   for (const tok of tokenize(title)) {
@@ -74,9 +74,18 @@ export function titleScores(model: TextModel, title: string, out: Float32Array):
   const ids = [...counts.keys()];
   const w = ids.map((id) => (1 + Math.log(counts.get(id)!)) * model.idf[id]!);
   const norm = Math.hypot(...w) || 1;
+  return { ids, weights: w.map((v) => v / norm) };
+}
+
+/**
+ * Cosine similarity of a title that is not in the model (a product first sold after training)
+ * to every item, added into `out`. Words the catalogue never used are ignored.
+ */
+export function titleScores(model: TextModel, title: string, out: Float32Array): void {
+  const { ids, weights: w } = titleVector(model, title);
   const pw = postingWeights(model);
   ids.forEach((term, k) => {
-    const wk = w[k]! / norm;
+    const wk = w[k]!;
     const items = model.postings[term]!;
     const weights = pw[term]!;
     for (let p = 0; p < items.length; p++) out[items[p]!]! += wk * weights[p]!;
