@@ -102,4 +102,27 @@ describe('evaluation protocols', () => {
     }
     assert.ok(hidden.size > 1);
   });
+
+  it('CART draws as the datasets README: invoice-number order, sorted codes, CPython random.choice', () => {
+    // Expected hidden products printed by CPython: r = random.Random(seed); r.choice(['A','B','C']),
+    // then r.choice(['A','NEW']) (t1 before t2 by number, whatever the time and line order).
+    const reordered: Interaction[] = [
+      ...DATA.filter((e) => e.ts < day(9)),
+      buy('t2', 'u3', 'NEW', 10),
+      buy('t2', 'u3', 'A', 10),
+      buy('t1', 'u1', 'C', 11),
+      buy('t1', 'u1', 'A', 11),
+      buy('t1', 'u1', 'B', 11),
+    ];
+    const hidden = (seed: number) =>
+      Object.fromEntries(
+        buildCases(reordered, day(9), day(20), new Set(['A', 'B', 'C']), seed).cart.map((c) => [
+          c.basketId,
+          c.hidden,
+        ]),
+      );
+    assert.deepEqual(hidden(42), { t1: 'C' }, 't2 hides A, which leaves no catalogue product: skipped');
+    assert.deepEqual(hidden(9), { t2: 'NEW', t1: 'B' }, 'cases are listed in time order');
+    assert.deepEqual(hidden(5), { t2: 'NEW', t1: 'C' });
+  });
 });

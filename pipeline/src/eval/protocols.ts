@@ -1,5 +1,6 @@
 import { seededRandom } from '@recs/core';
 import type { Interaction } from '../ingest/Interaction';
+import { PythonRandom } from './pythonRandom';
 
 /** A basket-completion case: the shopper's cart with one product hidden. */
 export interface CartCase {
@@ -57,11 +58,13 @@ export interface EvaluationCases {
 /**
  * The protocols of the datasets README, built from purchases in [cut, end):
  * - CART (as the datasets README): every test invoice with at least two distinct products; one
- *   product, drawn with a seeded PRNG (seed 42, invoices in time order), is hidden and the rest is the
- *   cart. A hidden product that is not in the catalogue (first sold after the cut-off) stays a case and
- *   is a miss for every method, as in the README; an invoice whose cart then holds no catalogue
- *   product at all is skipped and counted (that rule gives the README's 2,014 cases up to the draw).
- *   Ranker training, which needs a label, keeps only cases with a catalogue product hidden.
+ *   product is hidden and the rest is the cart. The draw is the README's own: invoices in invoice-number
+ *   order, each invoice's distinct product codes sorted, one hidden by CPython's
+ *   `random.Random(seed).choice` ({@link PythonRandom}; seed 42). A hidden product that is not in the
+ *   catalogue (first sold after the cut-off) stays a case and is a miss for every method, as in the
+ *   README; an invoice whose cart then holds no catalogue product at all is skipped and counted. On the
+ *   dev cut-off this gives the README's 2,014 cases and its four CART reference rows to the third
+ *   decimal. Ranker training, which needs a label, keeps only cases with a catalogue product hidden.
  * - PRODUCT: every test invoice with at least two catalogue products; one of them (drawn from a second
  *   seeded stream) is the viewed product, the other catalogue products of the invoice are the target.
  * - New products: every test invoice with a product never sold before the cut-off and at least one
@@ -101,31 +104,34 @@ export function buildCases(
       c.country = e.country;
     }
   }
-  const random = seededRandom(seed);
   const ordered = [...invoices.entries()].sort((a, b) => a[1].ts - b[1].ts || (a[0] < b[0] ? -1 : 1));
-  const cart: CartCase[] = [];
   const product: ProductCase[] = [];
-  // A separate stream, so adding this protocol left the CART cases exactly as they were.
+  // PRODUCT has its own stream (seed + 1), so it does not depend on how CART draws.
   const productRandom = seededRandom(seed + 1);
-  let hiddenNew = 0;
-  let skipped = 0;
   for (const [basketId, inv] of ordered) {
     if (inv.items.length < 2) continue;
     const known = inv.items.filter((p) => catalogue.has(p));
-    if (known.length >= 2) {
-      const viewed = known[Math.floor(productRandom() * known.length)]!;
-      product.push({
-        basketId,
-        userId: inv.userId,
-        country: inv.country,
-        ts: inv.ts,
-        seed: viewed,
-        target: new Set(known.filter((p) => p !== viewed)),
-      });
-    }
-    const h = Math.floor(random() * inv.items.length);
-    const hidden = inv.items[h]!;
-    const rest = inv.items.filter((_, i) => i !== h);
+    if (known.length < 2) continue;
+    const viewed = known[Math.floor(productRandom() * known.length)]!;
+    product.push({
+      basketId,
+      userId: inv.userId,
+      country: inv.country,
+      ts: inv.ts,
+      seed: viewed,
+      target: new Set(known.filter((p) => p !== viewed)),
+    });
+  }
+  const cart: CartCase[] = [];
+  const random = new PythonRandom(seed);
+  let hiddenNew = 0;
+  let skipped = 0;
+  const byNumber = [...invoices.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  for (const [basketId, inv] of byNumber) {
+    if (inv.items.length < 2) continue;
+    const items = [...inv.items].sort();
+    const hidden = random.choice(items);
+    const rest = items.filter((p) => p !== hidden);
     if (!rest.some((p) => catalogue.has(p))) {
       skipped++;
       continue;
@@ -133,6 +139,7 @@ export function buildCases(
     if (!catalogue.has(hidden)) hiddenNew++;
     cart.push({ basketId, userId: inv.userId, country: inv.country, ts: inv.ts, cart: rest, hidden });
   }
+  cart.sort((a, b) => a.ts - b.ts || (a.basketId < b.basketId ? -1 : 1));
   const newProducts: NewProductCase[] = [];
   const newRandom = seededRandom(seed + 2);
   for (const [basketId, inv] of ordered) {
