@@ -36,6 +36,10 @@ export {
 export { candidateFeatures, FEATURES, type RankQuery, type RankSurface } from './ranker/features';
 export { queryOf } from './ranker/trainRanker';
 export { topK } from './eval/topK';
+export { buildCases, type CartCase, type HomeCase, type EvaluationCases } from './eval/protocols';
+export { hitRate, reciprocalRank, ndcgAt, precisionAt, recallAt } from './eval/metrics';
+export { TARGETS, PUBLISHED_REFERENCE } from './eval/report';
+export type { MetricRow } from './eval/evaluate';
 export type { UserHistory } from './models/InteractionMatrix';
 export { textScores, titleScores, tokenize } from './models/textSimilarity';
 export {

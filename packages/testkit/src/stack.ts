@@ -33,6 +33,8 @@ import { MemoryCoPurchaseGraph, Neo4jCoPurchaseGraph, type CoPurchaseGraph } fro
 import { trainedRegistry } from './trainedRegistry';
 
 export interface StackOptions {
+  /** A model registry to serve (its promoted version); default the shared registry of the tests. */
+  registryDir?: string;
   /** Real Redis for the feature store and the field cache; embedded defaults when absent. */
   redisUrl?: string;
   /** Real Neo4j for the co-purchase graph; the in-process graph when absent. */
@@ -101,7 +103,7 @@ async function listen(app: FastifyInstance): Promise<string> {
  * the bundled data. Every secret is fresh. `stop()` closes everything it opened.
  */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const registryDir = await trainedRegistry();
+  const registryDir = opts.registryDir ?? (await trainedRegistry());
   const bundle = await loadPromotedBundle(registryDir);
   const log = createLogger('test-stack', 'warn');
   const gatewaySecret = secret();

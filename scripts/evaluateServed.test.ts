@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { testNeo4j, testRedis, trainedRegistry } from '@recs/testkit';
+
+const root = resolve(import.meta.dirname, '..');
+const script = join(root, 'scripts', 'evaluateServed.ts');
+
+function run(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      cwd: root,
+      env: { ...process.env, REDIS_URL: '', NEO4J_URI: '', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => res({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+describe('evaluate:served', () => {
+  const out = mkdtempSync(join(tmpdir(), 'recs-served-test-'));
+  after(() => rmSync(out, { recursive: true, force: true }));
+
+  it('refuses a bad date, a missing file and a registry trained at another cut-off', async () => {
+    const badDate = await run(['--until', '2011-02-30']);
+    assert.equal(badDate.code, 2, badDate.stderr);
+    assert.match(badDate.stderr, /--until must be a real date YYYY-MM-DD; received 2011-02-30/);
+
+    const missing = await run(['--input', join(out, 'nope.csv.gz')]);
+    assert.equal(missing.code, 3, missing.stderr);
+    assert.match(missing.stderr, /input file not found/);
+
+    // the shared test registry is trained until 2011-11-09
+    const other = await run(['--registry', await trainedRegistry(), '--until', '2011-10-09']);
+    assert.equal(other.code, 2, other.stderr);
+    assert.match(other.stderr, /was trained until 2011-11-09.*not 2011-10-09/);
+  });
+
+  it('trains at the cut-off and scores the lists the gateway serves, on real Redis and Neo4j', async () => {
+    const redis = await testRedis();
+    const neo4j = await testNeo4j();
+    const r = await run(['--until', '2011-03-01', '--days', '14', '--max', '12', '--out', out], {
+      REDIS_URL: redis.url,
+      NEO4J_URI: neo4j.uri,
+      NEO4J_USER: neo4j.user,
+      NEO4J_PASSWORD: neo4j.password,
+    });
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /Redis: yes, Neo4j: yes/);
+    const served = JSON.parse(readFileSync(join(out, 'served.json'), 'utf8')) as {
+      until: string;
+      rows: { protocol: string; cases: number; hr: number; ndcg: number; fallbacks: number; short: number }[];
+    };
+    assert.equal(served.until, '2011-03-01');
+    assert.deepEqual(
+      served.rows.map((row) => row.protocol),
+      ['cart', 'home', 'new-customers'],
+    );
+    for (const row of served.rows) {
+      assert.equal(row.cases, 12, `${row.protocol}: --max 12 cases`);
+      assert.ok(row.hr >= 0 && row.hr <= 1 && row.ndcg >= 0 && row.ndcg <= row.hr, JSON.stringify(row));
+      assert.equal(row.fallbacks, 0, `${row.protocol}: every list came from the model`);
+      assert.equal(row.short, 0, `${row.protocol}: every list has 10 products`);
+    }
+    const md = readFileSync(join(out, 'served.md'), 'utf8');
+    assert.match(md, /\| cart \| 12 \| /);
+  });
+});
