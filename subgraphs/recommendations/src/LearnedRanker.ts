@@ -186,8 +186,19 @@ export class LearnedRanker {
     cart: string[],
     country: string | undefined,
     limit: number,
+    at?: number,
   ): Promise<RecommendedItem[]> {
-    return this.rank('cart', userId, cart, country, limit);
+    return this.rank('cart', userId, cart, country, limit, undefined, at);
+  }
+
+  /**
+   * The time the ranker's features are computed at (days since a purchase, purchases in the last 90
+   * days, ...): the request's time (`context.time`) when it is after the model's cut-off, else the
+   * cut-off, the latest time the model knows.
+   */
+  private featureTime(at: number | undefined): number {
+    const until = this.m.matrix.until;
+    return at !== undefined && at > until ? at : until;
   }
 
   /**
@@ -223,10 +234,12 @@ export class LearnedRanker {
     country: string | undefined,
     limit: number,
     livePurchases: readonly string[] = [],
+    at?: number,
   ): Promise<RecommendedItem[]> {
-    const history = withLivePurchases(this.m, userId, this.m.matrix.users.get(userId), livePurchases);
+    const ts = this.featureTime(at);
+    const history = withLivePurchases(this.m, userId, this.m.matrix.users.get(userId), livePurchases, ts);
     if (!history) return this.coldStart(country, limit);
-    return this.rank('home', userId, [], country, limit, history);
+    return this.rank('home', userId, [], country, limit, history, at);
   }
 
   /**
@@ -297,10 +310,11 @@ export class LearnedRanker {
     country: string | undefined,
     limit: number,
     history?: UserHistory,
+    at?: number,
   ): Promise<RecommendedItem[]> {
     const ranker = this.rankers[surface];
     if (!ranker) throw new Error(`the model version has no ${surface} ranker`);
-    const base = queryOf(this.m, userId, cart, country ?? null, this.m.matrix.until);
+    const base = queryOf(this.m, userId, cart, country ?? null, this.featureTime(at));
     const q = history ? { ...base, history } : base;
     const f = candidateFeatures(this.m, q, surface);
     if (f.items.length === 0) return [];
@@ -450,21 +464,22 @@ export interface AlsQuery {
 }
 
 /**
- * The shopper's history with the products bought since the cut-off added as one order at the cut-off
- * (the models' "now"): invoice counts +1, last purchase time and purchase lines updated. Products the
- * model does not know are left out. Undefined when the shopper has neither history nor live purchases.
+ * The shopper's history with the products bought since the cut-off added as one order at `now` (the
+ * request's feature time; default the cut-off, the models' "now"): invoice counts +1, last purchase time
+ * and purchase lines updated. Products the model does not know are left out. Undefined when the
+ * shopper has neither history nor live purchases.
  */
 export function withLivePurchases(
   m: CandidateModels,
   userId: string,
   history: UserHistory | undefined,
   livePurchases: readonly string[],
+  now = m.matrix.until,
 ): UserHistory | undefined {
   const bought = [...new Set(livePurchases)]
     .map((id) => m.matrix.index.get(id))
     .filter((i): i is number => i !== undefined);
   if (bought.length === 0) return history;
-  const now = m.matrix.until;
   const counts = new Map<number, { invoices: number; lastTs: number }>();
   history?.items.forEach((item, k) =>
     counts.set(item, { invoices: history.invoices[k]!, lastTs: history.lastTs[k]! }),

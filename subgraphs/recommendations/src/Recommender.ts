@@ -435,7 +435,7 @@ export class Recommender {
     try {
       session = await this.breaker('ranker').run(() =>
         withTimeout(
-          learned.cart(req.userId, seeds, req.context.country, 10),
+          learned.cart(req.userId, seeds, req.context.country, 10, req.context.time),
           this.opts.learnedBudgetMs ?? 150,
           'session ranking',
         ),
@@ -520,7 +520,7 @@ export class Recommender {
         const ranked = await this.breaker('ranker').run(() =>
           withTimeout(
             req.surface === 'HOME' || req.surface === 'EMAIL'
-              ? learned.home(req.userId, req.context.country, depth, livePurchases)
+              ? learned.home(req.userId, req.context.country, depth, livePurchases, req.context.time)
               : req.surface === 'SEARCH'
                 ? learned.search(
                     req.userId,
@@ -528,7 +528,7 @@ export class Recommender {
                     req.context.query,
                     req.context.country,
                   )
-                : learned.cart(req.userId, cart, req.context.country, depth),
+                : learned.cart(req.userId, cart, req.context.country, depth, req.context.time),
             this.opts.learnedBudgetMs ?? 150,
             'learned ranker',
           ),

@@ -37,7 +37,7 @@ test('refuses bad input with BAD_USER_INPUT naming the argument', () => {
     [['u', 'HOME', 5, { device: 'fridge' }], /^context\.device/],
     [['u', 'HOME', 5, { time: 'tomorrow' }], /^context\.time/],
     [
-      ['u', 'CART', 5, { cartProductIds: Array.from({ length: 101 }, (_, i) => String(i)) }],
+      ['u', 'CART', 5, { cartProductIds: Array.from({ length: 501 }, (_, i) => String(i)) }],
       /^context\.cartProductIds/,
     ],
     [['u', 'CART', 5, { cartProductIds: [''] }], /^context\.cartProductIds/],

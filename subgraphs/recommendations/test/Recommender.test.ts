@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PRIVACY_SETS, createLogger, userDigest } from '@recs/core';
 import { MemoryCoPurchaseGraph } from '@recs/graph';
-import { FEATURES, loadPromotedBundle, type ModelBundle } from '@recs/pipeline';
+import { FEATURES, ModelRegistry, loadPromotedBundle, parseUntil, type ModelBundle } from '@recs/pipeline';
 import { trainedRegistry } from '@recs/testkit/registry';
 import { LearnedRanker } from '../src/LearnedRanker';
 import { parseRecommendationRequest } from '../src/RecommendationRequest';
@@ -10,6 +10,7 @@ import { Recommender } from '../src/Recommender';
 import { syncGraph } from '../src/syncGraph';
 import { createMemoryFeatureStore } from '@recs/feature-store';
 import { LiveFacts } from '../src/rules/LiveFacts';
+import { defaultRuleConfig } from '../src/rules/RuleConfig';
 
 /** The recommender over a model trained on the bundled data, with its real ONNX rankers. */
 let bundle: ModelBundle;
@@ -81,8 +82,31 @@ describe('Recommender with the learned ranker', () => {
     );
   });
 
+  it("HOME computes the ranker's time features at the request's time, never before the cut-off", async () => {
+    const until = parseUntil(
+      (await new ModelRegistry(await trainedRegistry()).manifest(bundle.version)).until.slice(0, 10),
+    )!;
+    const DAY = 86_400_000;
+    const days = FEATURES.home.indexOf('user_days_since_bought');
+    const rows = async (at?: number) =>
+      new Map(
+        (await learned.home('17850', 'GB', 20, [], at)).map(
+          (i) => [i.productId, i.ranked!.row[days]!] as const,
+        ),
+      );
+    const atCut = await rows();
+    const later = await rows(until + 30 * DAY);
+    const bought = [...atCut].filter(([id, d]) => d < 999 && later.has(id));
+    assert.ok(bought.length > 0, 'items the shopper bought are ranked at both times');
+    for (const [id, d] of bought) assert.ok(Math.abs(later.get(id)! - d - 30) < 1e-3, `${id}: 30 days later`);
+    assert.deepEqual(await rows(until - 10 * DAY), atCut, 'a time before the cut-off counts as the cut-off');
+  });
+
   it('HOME: a new shopper gets what new customers in their country buy', async () => {
-    const r = await new Recommender({ bundle, graph, log, learned }).recommend(
+    // one exploration slot on HOME (opt-in)
+    const rules = defaultRuleConfig();
+    rules.surfaces.HOME = { ...rules.surfaces.HOME, explorationSlots: 1 };
+    const r = await new Recommender({ bundle, graph, log, learned, rules }).recommend(
       parseRecommendationRequest('new-shopper-1', 'HOME', 5, { country: 'DE' }),
     );
     assert.equal(r.items.length, 5);

@@ -85,8 +85,9 @@ export function defaultRuleConfig(): RuleConfig {
   for (const s of SURFACES) surfaces[s] = { ...DEFAULT_SURFACE_RULES };
   // Search re-ranks the shop's own results: no promotions are added there, and diversity is the shop's call.
   surfaces.SEARCH = { ...DEFAULT_SURFACE_RULES, promotionShare: 0, maxCategoryShare: 1 };
-  // one of the home feed's slots explores fresh products
-  surfaces.HOME = { ...DEFAULT_SURFACE_RULES, explorationSlots: 1 };
+  // Exploration is opt-in (`explorationSlots` per surface in RULES_FILE): on the dev protocol one HOME
+  // slot cost 0.012 NDCG@10 of the served lists (docs/evaluation/served.md), a price a shop pays for
+  // exposure of new products when it chooses to.
   return { version: 'default-1', surfaces, promotions: [], push: { ...DEFAULT_PUSH_RULES } };
 }
 
