@@ -143,6 +143,10 @@ export function authorisedUser(rawId: string, ctx: Ctx): UserRef {
 /**
  * Key of a cached recommendation list: everything the answer depends on, explicitly: user, surface,
  * limit, context hash, model version and the experiment plan (logged variants and the served config).
+ * `context.time` enters as its hour: a frontend that sends the shopper's clock with every request
+ * would otherwise make every key unique, and within one hour (and the cache's short TTL) the answer's
+ * time features and rules do not change in a way worth a miss. A time that does not parse stays as
+ * given (the resolver then rejects it).
  */
 export function recommendationsCacheKey(
   userId: string,
@@ -150,10 +154,11 @@ export function recommendationsCacheKey(
   modelVersion: string,
   planKey = 'control',
 ): string {
-  const context = createHash('sha256')
-    .update(JSON.stringify(args.context ?? {}))
-    .digest('base64url')
-    .slice(0, 16);
+  const { time, ...rest } = args.context ?? {};
+  const ms = typeof time === 'string' ? Date.parse(time) : Number.NaN;
+  const keyed =
+    time == null ? rest : { ...rest, time: Number.isNaN(ms) ? time : `hour:${Math.floor(ms / 3_600_000)}` };
+  const context = createHash('sha256').update(JSON.stringify(keyed)).digest('base64url').slice(0, 16);
   return `recs:${modelVersion}:${userId}:${args.surface}:${args.limit ?? 10}:${context}:${planKey}`;
 }
 

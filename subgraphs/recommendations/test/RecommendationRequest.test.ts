@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { parseRecommendationRequest } from '@recs/subgraph-recommendations';
+import { recommendationsCacheKey } from '../src/resolvers';
 
 const code = (fn: () => unknown) => {
   try {
@@ -48,4 +49,19 @@ test('refuses bad input with BAD_USER_INPUT naming the argument', () => {
     assert.equal(c, 'BAD_USER_INPUT', JSON.stringify(args));
     assert.match(m!, message);
   }
+});
+
+describe('recommendations cache key', () => {
+  const key = (context: Record<string, unknown> | null) =>
+    recommendationsCacheKey('17850', { surface: 'HOME', limit: 10, context }, 'v1');
+
+  it('keys context.time by its hour, so a clock sent with every request still hits', () => {
+    const at = (time: string) => key({ country: 'GB', time });
+    assert.equal(at('2011-11-09T18:05:00Z'), at('2011-11-09T18:59:59Z'));
+    assert.notEqual(at('2011-11-09T18:59:59Z'), at('2011-11-09T19:00:00Z'));
+    assert.notEqual(at('2011-11-09T18:05:00Z'), key({ country: 'GB' }), 'a time is part of the key');
+    assert.equal(key({ country: 'GB' }), key({ country: 'GB', time: null }));
+    assert.notEqual(at('tomorrow'), at('later'), 'an unparsable time keeps its own key');
+    assert.notEqual(key({ country: 'GB' }), key({ country: 'DE' }), 'the rest of the context counts in full');
+  });
 });
