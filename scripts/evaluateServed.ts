@@ -78,6 +78,15 @@ const QUERY = `query Served($userId: ID!, $surface: Surface!, $context: Recommen
 }`;
 
 class UsageError extends Error {}
+/** A failure with its own exit code (the `finally` of `main` still cleans up). */
+class ExitError extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
+    super(message);
+  }
+}
 
 function options() {
   const { values } = parseArgs({
@@ -139,25 +148,18 @@ async function ask(stack: Stack, a: Ask): Promise<{ ids: string[]; fallback: boo
   return { ids: recs.items.map((i) => i.product.id), fallback: recs.fallback, ms };
 }
 
-/** The offline learned ranker's row of `summary.json` for this cut-off and protocol, if there is one. */
-function offlineRow(summaryFile: string, cut: string, protocol: Protocol) {
-  if (!existsSync(summaryFile)) return undefined;
+/** The hybrid rows (learned ranker, cold start) of `summary.json` for this cut-off; none without the file. */
+function offlineRows(summaryFile: string, cut: string): Pick<MetricRow, 'protocol' | 'hr' | 'ndcg'>[] {
+  if (!existsSync(summaryFile)) return [];
   const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as {
-    results: {
-      cut: string;
-      rows: { protocol: string; method: string; kind: string; hr: number; ndcg: number }[];
-    }[];
+    results: { cut: string; rows: MetricRow[] }[];
   };
-  const rows = summary.results.find((r) => r.cut === cut)?.rows ?? [];
-  return rows.find((r) => r.protocol === protocol && r.kind === 'hybrid');
+  return (summary.results.find((r) => r.cut === cut)?.rows ?? []).filter((r) => r.kind === 'hybrid');
 }
 
 async function main(): Promise<void> {
   const opts = options();
-  if (!existsSync(opts.input)) {
-    console.error(`evaluate:served: input file not found: ${opts.input}`);
-    process.exit(3);
-  }
+  if (!existsSync(opts.input)) throw new ExitError(`input file not found: ${opts.input}`, 3);
   // a bad rule file fails before the minute of training
   const rules = loadRuleConfig(opts.rulesFile);
   const end = opts.until + opts.days * DAY;
@@ -223,10 +225,8 @@ async function main(): Promise<void> {
     const cutCarts = cases.cart
       .slice(0, opts.max)
       .filter((c) => c.cart.filter((p) => catalogue.has(p)).length > MAX_CART).length;
-    if (asks.length === 0) {
-      console.error(`evaluate:served: no cases in the ${opts.days} days after ${opts.untilText}`);
-      process.exit(4);
-    }
+    if (asks.length === 0)
+      throw new ExitError(`no cases in the ${opts.days} days after ${opts.untilText}`, 4);
     stack = await startStack({
       registryDir,
       redisUrl: process.env.REDIS_URL || undefined,
@@ -277,7 +277,7 @@ async function main(): Promise<void> {
     });
     await mkdir(opts.out, { recursive: true });
     // the offline numbers `npm run evaluate` wrote (same cases, no rules), for the side-by-side
-    const summaryFile = join(root, 'docs/evaluation/summary.json');
+    const offline = offlineRows(join(root, 'docs/evaluation/summary.json'), opts.untilText);
     const f3 = (v: number) => v.toFixed(3);
     const lines = [
       '# Served quality (through the gateway, business rules on)',
@@ -296,7 +296,7 @@ async function main(): Promise<void> {
       '| protocol | cases | HR@10 | MRR | NDCG@10 | P@10 | R@10 | offline HR / NDCG | best README row HR / NDCG | target | fallback | short lists | p50 / p99 ms |',
       '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
       ...rows.map((r) => {
-        const off = offlineRow(summaryFile, opts.untilText, r.protocol);
+        const off = offline.find((o) => o.protocol === r.protocol);
         const best = [...PUBLISHED_REFERENCE[r.protocol]].sort((a, b) => b.ndcg - a.ndcg)[0];
         const target = TARGETS[r.protocol];
         return (
@@ -341,5 +341,5 @@ main().catch((err: unknown) => {
     process.exit(2);
   }
   console.error(`evaluate:served: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
+  process.exit(err instanceof ExitError ? err.code : 1);
 });

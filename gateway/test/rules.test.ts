@@ -69,7 +69,7 @@ describe('do not show', () => {
     const me = { authorization: `Bearer ${stack.userToken('17850')}` };
     const before = await home('17850', me);
     assert.equal(before.recommendations.items.length, 10);
-    assert.equal(before.recommendations.rulesVersion, 'default-1');
+    assert.equal(before.recommendations.rulesVersion, 'default-2');
     for (const item of before.recommendations.items) assert.ok(item.explain.sources.length > 0);
     const victim = before.recommendations.items[0]!.product.id;
     // the same request again is a cache hit with the same list

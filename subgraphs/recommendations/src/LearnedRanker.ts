@@ -188,7 +188,7 @@ export class LearnedRanker {
     limit: number,
     at?: number,
   ): Promise<RecommendedItem[]> {
-    return this.rank('cart', userId, cart, country, limit, undefined, at);
+    return this.rank('cart', userId, cart, country, limit, this.featureTime(at));
   }
 
   /**
@@ -239,7 +239,7 @@ export class LearnedRanker {
     const ts = this.featureTime(at);
     const history = withLivePurchases(this.m, userId, this.m.matrix.users.get(userId), livePurchases, ts);
     if (!history) return this.coldStart(country, limit);
-    return this.rank('home', userId, [], country, limit, history, at);
+    return this.rank('home', userId, [], country, limit, ts, history);
   }
 
   /**
@@ -253,6 +253,7 @@ export class LearnedRanker {
     candidateIds: readonly string[],
     query: string | undefined,
     country: string | undefined,
+    at?: number,
   ): Promise<RecommendedItem[]> {
     const K = 60;
     const fused = new Map<string, number>();
@@ -263,7 +264,7 @@ export class LearnedRanker {
       .filter((i): i is number => i !== undefined);
     const personal = new Map<string, Pick<RecommendedItem, 'reason' | 'reasonCode'>>();
     const ranker = this.rankers.home;
-    const q = queryOf(this.m, userId, [], country ?? null, this.m.matrix.until);
+    const q = queryOf(this.m, userId, [], country ?? null, this.featureTime(at));
     if (ranker && q.history && known.length > 0) {
       const f = candidateFeatures(this.m, q, 'home', Int32Array.from(known));
       const scores = await ranker.predict(f.x, f.items.length);
@@ -309,12 +310,13 @@ export class LearnedRanker {
     cart: string[],
     country: string | undefined,
     limit: number,
+    /** The feature time ({@link featureTime}). */
+    ts: number,
     history?: UserHistory,
-    at?: number,
   ): Promise<RecommendedItem[]> {
     const ranker = this.rankers[surface];
     if (!ranker) throw new Error(`the model version has no ${surface} ranker`);
-    const base = queryOf(this.m, userId, cart, country ?? null, this.featureTime(at));
+    const base = queryOf(this.m, userId, cart, country ?? null, ts);
     const q = history ? { ...base, history } : base;
     const f = candidateFeatures(this.m, q, surface);
     if (f.items.length === 0) return [];

@@ -527,6 +527,7 @@ export class Recommender {
                     req.context.candidateProductIds,
                     req.context.query,
                     req.context.country,
+                    req.context.time,
                   )
                 : learned.cart(req.userId, cart, req.context.country, depth, req.context.time),
             this.opts.learnedBudgetMs ?? 150,

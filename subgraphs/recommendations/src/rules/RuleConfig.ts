@@ -87,8 +87,8 @@ export function defaultRuleConfig(): RuleConfig {
   surfaces.SEARCH = { ...DEFAULT_SURFACE_RULES, promotionShare: 0, maxCategoryShare: 1 };
   // Exploration is opt-in (`explorationSlots` per surface in RULES_FILE): on the dev protocol one HOME
   // slot cost 0.012 NDCG@10 of the served lists (docs/evaluation/served.md), a price a shop pays for
-  // exposure of new products when it chooses to.
-  return { version: 'default-1', surfaces, promotions: [], push: { ...DEFAULT_PUSH_RULES } };
+  // exposure of new products when it chooses to. (default-2: exploration off; default-1 had one HOME slot.)
+  return { version: 'default-2', surfaces, promotions: [], push: { ...DEFAULT_PUSH_RULES } };
 }
 
 const RANGES: Record<keyof SurfaceRules, [number, number, boolean]> = {
