@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ModelRegistry, parseUntil, train } from '@recs/pipeline';
+import { ModelRegistry, parseUntil, readOnlineRetail, train } from '@recs/pipeline';
+import { titlesAsOf } from '../src/eval/runEvaluation';
 import { writeRetailFile } from './fixtures';
 
 const BASE = [
@@ -54,4 +55,22 @@ test('data at or after --until cannot change any trained artefact', async () => 
   // The check can fail: a row before the cut-off does change them.
   const changed = await artefacts([...BASE, '536368,22086,CHAIN,1,2010-12-09 12:00:00,2.95,12345.0,Germany']);
   assert.ok(changed.some((text, i) => text !== clean[i]));
+});
+
+test('evaluate titles products sold before the cut-off from the rows before it', async () => {
+  const renamed = [1, 2, 3].map(
+    (i) => `54100${i},85123A,HEART RENAMED,1,2010-12-1${i} 10:00:00,2.55,1234${i}.0,France`,
+  );
+  const input = writeRetailFile([...BASE, ...POISON, ...renamed]);
+  const later = (await readOnlineRetail(input)).catalogue;
+  assert.equal(
+    later.get('85123A')!.title,
+    'HEART RENAMED',
+    'the fixture renames a product after the cut-off',
+  );
+  const titles = await titlesAsOf(input, parseUntil('2010-12-10')!, later);
+  assert.equal(titles.get('85123A'), 'HEART');
+  assert.equal(titles.get('71053'), 'LANTERN');
+  // A product first sold after the cut-off keeps the title it was listed with.
+  assert.equal(titles.get('99999Z'), 'NEW PRODUCT');
 });

@@ -21,6 +21,23 @@ export interface RunEvaluationOptions {
 }
 
 /**
+ * Product titles as the shop knew them at `cut`: a product sold before it has the title of the rows
+ * before it (the test month's descriptions must not reach the content model and the ranker); a product
+ * first sold after it has the title it was listed with, read from the test window (the new-products
+ * protocol shows that title).
+ */
+export async function titlesAsOf(
+  input: string,
+  cut: number,
+  later: ReadonlyMap<string, { id: string; title: string }>,
+): Promise<Map<string, string>> {
+  const titles = new Map([...later.values()].map((c) => [c.id, c.title] as const));
+  for (const c of (await readOnlineRetail(input, { until: cut })).catalogue.values())
+    titles.set(c.id, c.title);
+  return titles;
+}
+
+/**
  * The `evaluate` command: for each cut-off, trains every candidate model and the rankers on data
  * strictly before it, runs the CART, PRODUCT, new-product, HOME and new-customer protocols on the following `days`, and
  * writes `report.md`, one SVG chart per cut-off and `summary.json` into `outDir`.
@@ -34,7 +51,6 @@ export async function runEvaluation(opts: RunEvaluationOptions): Promise<Evaluat
   }
   const lastEnd = Math.max(...opts.cuts) + opts.days * DAY;
   const data = await readOnlineRetail(opts.input, { until: lastEnd });
-  const titles = new Map([...data.catalogue.values()].map((c) => [c.id, c.title] as const));
   const results: EvaluationResult[] = [];
   for (const cut of [...opts.cuts].sort((a, b) => a - b)) {
     const end = cut + opts.days * DAY;
@@ -46,6 +62,7 @@ export async function runEvaluation(opts: RunEvaluationOptions): Promise<Evaluat
       throw new TrainError(`no purchases on both sides of the cut-off ${iso} in ${opts.input}`, 4);
     }
     log(`cut-off ${iso}: training candidate models and rankers`);
+    const titles = await titlesAsOf(opts.input, cut, data.catalogue);
     const result = await evaluate(data.interactions, {
       cut,
       end,
