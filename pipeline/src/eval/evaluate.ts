@@ -32,6 +32,13 @@ import { topK } from './topK';
 import { textScores, titleScores } from '../models/textSimilarity';
 import { rankCandidates, trainRankers, type RankerOptions, type Rankers } from '../ranker/trainRanker';
 import { basketIndex, basketKnnScores } from '../models/basketKnn';
+import { twoTowerScores, type TwoTowerOptions } from '../models/twoTower';
+
+/**
+ * The neural model's settings in `evaluate`, chosen on the validation cut 2011-09-09
+ * (docs/evaluation/tuning.md, "The neural model").
+ */
+export const TWO_TOWER_OPTIONS: TwoTowerOptions = { epochs: 8, learningRate: 0.01, negatives: 512 };
 
 export type Protocol = 'cart' | 'product' | 'new-products' | 'home' | 'new-customers';
 
@@ -170,6 +177,19 @@ export const SOURCE_METHODS: readonly Method[] = [
     score: (q, m, out) => q.history && alsUserScores(m, q.history, out),
   },
   {
+    name: 'two-tower network (the cart)',
+    kind: 'source',
+    protocols: ['cart', 'product'],
+    score: (q, m, out) => m.twoTower && twoTowerScores(m.twoTower, q.cart, out),
+  },
+  {
+    name: 'two-tower network (customer history)',
+    kind: 'source',
+    protocols: ['home'],
+    score: (q, m, out) =>
+      m.twoTower && q.history && twoTowerScores(m.twoTower, q.history.items, out, q.history.invoices),
+  },
+  {
     name: 'first-order popularity (half-life 30 days)',
     kind: 'source',
     protocols: ['new-customers'],
@@ -249,7 +269,10 @@ export async function evaluate(
   const k = opts.k ?? 10;
   const timings: Record<string, number> = {};
   let t = Date.now();
-  const models = await trainCandidateModels(interactions, opts.cut, opts);
+  const models = await trainCandidateModels(interactions, opts.cut, {
+    ...opts,
+    twoTower: opts.twoTower ?? TWO_TOWER_OPTIONS,
+  });
   timings.trainMs = Date.now() - t;
   const methods = [
     ...(opts.methods ?? [...METHODS, ...SOURCE_METHODS, ...NEW_PRODUCT_METHODS, COLD_START_METHOD]),

@@ -12,8 +12,15 @@ import {
   type AlsModel,
   type AlsOptions,
 } from './als';
-import { embedTitle, mapToAls, trainContentEmbedding, type ContentEmbedding } from './contentEmbedding';
+import {
+  embedTitle,
+  itemEmbeddings,
+  mapToAls,
+  trainContentEmbedding,
+  type ContentEmbedding,
+} from './contentEmbedding';
 import { firstOrders, type FirstOrderOptions } from './firstOrders';
+import { trainTwoTower, type TwoTowerModel, type TwoTowerOptions } from './twoTower';
 
 const DAY = 86_400_000;
 /**
@@ -41,6 +48,11 @@ export interface CandidateModelOptions {
    * factors: no ALS scores, features or candidates), for ablations.
    */
   als?: AlsOptions | false;
+  /**
+   * The two-tower network ({@link trainTwoTower}), trained when set; off by default (see
+   * {@link CandidateModels.twoTower}).
+   */
+  twoTower?: TwoTowerOptions | false;
   log?: (line: string) => void;
 }
 
@@ -88,6 +100,12 @@ export interface CandidateModels {
   als: AlsModel;
   /** Title embedding (TF-IDF → truncated SVD) and its ridge map into the ALS item space. */
   content: ContentEmbedding;
+  /**
+   * The neural candidate model (a two-tower network over invoices, with the title embedding in its
+   * item tower), when `twoTower` was set. `evaluate` trains and scores it as a source; it is not a
+   * ranker feature and `train` leaves it out (docs/evaluation/tuning.md, "The neural model").
+   */
+  twoTower?: TwoTowerModel;
 }
 
 export async function trainCandidateModels(
@@ -173,6 +191,12 @@ export async function trainCandidateModels(
   log(
     `ALS (${als.factors} factors) on ${users.length} customers and content embedding (${content.dim}-d) in ${Date.now() - t2} ms`,
   );
+  let twoTower: TwoTowerModel | undefined;
+  if (opts.twoTower) {
+    const t = Date.now();
+    twoTower = trainTwoTower(matrix.baskets, n, itemEmbeddings(text, content), content.dim, opts.twoTower);
+    log(`two-tower network (${twoTower.dim}-d) on ${matrix.baskets.length} invoices in ${Date.now() - t} ms`);
+  }
   const [basketEase, userEase] = await easeDone;
   const t3 = Date.now();
   const topLists = easeTopLists(
@@ -212,6 +236,7 @@ export async function trainCandidateModels(
     codeNumber,
     als,
     content,
+    ...(twoTower ? { twoTower } : {}),
   };
 }
 
