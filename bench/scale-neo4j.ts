@@ -32,7 +32,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { seededRandom } from '@recs/core';
+import { percentile, seededRandom } from '@recs/core';
 import { Neo4jCoPurchaseGraph, type CoPurchaseEdge, type CoPurchaseGraph } from '@recs/graph';
 import { startNeo4j, type Neo4jHandle } from '@recs/testkit/services';
 import neo4j from 'neo4j-driver';
@@ -265,10 +265,6 @@ function cartsOf(data: Dataset, size: number, count: number, random: () => numbe
   return carts;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
-}
-
 const fmt = (ms: number): string => (ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0));
 
 function rssMiB(pid: number): number {
@@ -398,9 +394,9 @@ async function runOne(data: Dataset, neo4jVersion: { value: string }): Promise<R
         queries: carts.length,
         edgesRead: touched / carts.length,
         results: results / carts.length,
-        p50: percentile(latencies, 0.5),
-        p95: percentile(latencies, 0.95),
-        p99: percentile(latencies, 0.99),
+        p50: percentile(latencies, 50),
+        p95: percentile(latencies, 95),
+        p99: percentile(latencies, 99),
         max: latencies[latencies.length - 1]!,
       };
       rows.push(row);

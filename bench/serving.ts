@@ -29,7 +29,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { HEADERS, seededRandom } from '@recs/core';
+import { HEADERS, percentile, seededRandom } from '@recs/core';
 import { ModelRegistry, loadPromotedBundle, type ModelArtefacts } from '@recs/pipeline';
 import { startNeo4j, startRedis, type Neo4jHandle, type RedisHandle } from '@recs/testkit/services';
 
@@ -255,11 +255,6 @@ function hashString(s: string): number {
   let h = 2166136261;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
   return h >>> 0;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 interface Dist {

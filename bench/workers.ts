@@ -30,7 +30,7 @@ import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { HEADERS, seededRandom } from '@recs/core';
+import { HEADERS, percentile, seededRandom } from '@recs/core';
 import { ModelRegistry, loadPromotedBundle, type ModelArtefacts } from '@recs/pipeline';
 import { startRedis, type RedisHandle } from '@recs/testkit/services';
 import { trainFresh } from '@recs/testkit/registry';
@@ -167,10 +167,6 @@ function post(url: URL, headers: Record<string, string>, body: string): Promise<
     req.on('error', (err) => finish(err.message));
     req.end(body);
   });
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 }
 
 interface Run {
@@ -358,8 +354,8 @@ async function main(): Promise<void> {
       requests: ok.length,
       errors: outcomes.length - ok.length,
       rps: ok.length / seconds,
-      p50: percentile(ok, 0.5),
-      p99: percentile(ok, 0.99),
+      p50: percentile(ok, 50),
+      p99: percentile(ok, 99),
       stackCores,
       split: ['client', 'redis', ...SERVERS.map(([name]) => name)]
         .map((name, i) => `${name} ${perProcessGroup[i]}`)

@@ -41,6 +41,7 @@ import {
 } from '@recs/pipeline';
 import { RuleConfigError, loadRuleConfig } from '@recs/subgraph-recommendations';
 import { startStack, type Stack } from '@recs/testkit';
+import { percentile } from '@recs/core';
 
 const root = resolve(import.meta.dirname, '..');
 const DAY = 86_400_000;
@@ -64,6 +65,7 @@ type Row = Pick<MetricRow, 'cases' | 'hr' | 'mrr' | 'ndcg' | 'precision' | 'reca
   fallbacks: number;
   /** Lists shorter than K. */
   short: number;
+  /** Latency of the protocol's requests; NaN (null in JSON) without cases. */
   p50Ms: number;
   p99Ms: number;
 };
@@ -124,11 +126,6 @@ function options() {
     /** A registry whose promoted version was trained at `until` (skips the minute of training). */
     registry: values.registry === undefined ? undefined : resolve(values.registry),
   };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 async function ask(stack: Stack, a: Ask): Promise<{ ids: string[]; fallback: boolean; ms: number }> {
@@ -303,7 +300,7 @@ async function main(): Promise<void> {
           `| ${r.protocol} | ${r.cases} | ${f3(r.hr)} | ${f3(r.mrr)} | ${f3(r.ndcg)} | ${f3(r.precision)} | ${f3(r.recall)} | ` +
           `${off ? `${f3(off.hr)} / ${f3(off.ndcg)}` : '–'} | ${best ? `${f3(best.hr)} / ${f3(best.ndcg)}` : '–'} | ` +
           `${target ? `${target.hr !== undefined ? `HR ${target.hr}, ` : ''}NDCG ${target.ndcg}` : '–'} | ${r.fallbacks} | ${r.short} | ` +
-          `${r.p50Ms.toFixed(1)} / ${r.p99Ms.toFixed(1)} |`
+          `${r.cases > 0 ? `${r.p50Ms.toFixed(1)} / ${r.p99Ms.toFixed(1)}` : '–'} |`
         );
       }),
       '',

@@ -8,6 +8,7 @@ export { createLogger, REDACTED_PATHS, type Logger } from './logger';
 export { HEADERS } from './headers';
 export { type Principal, canReadUser, canWriteUser, isAdmin } from './Principal';
 export { seededRandom } from './random';
+export { percentile } from './percentile';
 export { progressBar, type Progress } from './progress';
 export {
   type UserDataEraser,
