@@ -309,6 +309,42 @@ test('the experiment automation CronJob has resources and the admin key', () => 
   assert.equal(configMap.data!.EXPERIMENT_AUTOMATION_SECONDS, '0', 'no timer in the servers');
 });
 
+test('NetworkPolicies: only the gateway (and the metrics scraper) reach the subgraphs', () => {
+  type Policy = {
+    spec: {
+      podSelector: { matchExpressions?: { key: string; operator: string; values: string[] }[] };
+      policyTypes: string[];
+      ingress: {
+        from: { podSelector?: { matchLabels: Record<string, string> }; namespaceSelector?: unknown }[];
+        ports?: { port: string }[];
+      }[];
+    };
+  };
+  const policy = named('NetworkPolicy', 'recs-subgraphs-from-gateway') as unknown as Policy | undefined;
+  assert.ok(policy, 'a NetworkPolicy guards the subgraphs');
+  const selected = policy.spec.podSelector.matchExpressions!.find(
+    (e) => e.key === 'app.kubernetes.io/name' && e.operator === 'In',
+  )!.values;
+  const subgraphPods = ofKind('Deployment')
+    .filter((d) => d.spec!.template!.spec.containers.some((c) => serverOf(c)?.startsWith('subgraphs/')))
+    .map((d) => d.spec!.template!.metadata.labels['app.kubernetes.io/name']!);
+  assert.ok(subgraphPods.length >= 3);
+  for (const pod of subgraphPods) assert.ok(selected.includes(pod), `${pod} is guarded`);
+  assert.deepEqual(policy.spec.policyTypes, ['Ingress']);
+  const gatewayPods = ofKind('Deployment')
+    .filter((d) => d.spec!.template!.spec.containers.some((c) => serverOf(c) === 'gateway/src/main.ts'))
+    .map((d) => d.spec!.template!.metadata.labels['app.kubernetes.io/name']);
+  const fromPods = policy.spec.ingress.flatMap((r) =>
+    r.from.flatMap((f) => (f.podSelector ? [f.podSelector] : [])),
+  );
+  assert.deepEqual(
+    fromPods.map((p) => p.matchLabels['app.kubernetes.io/name']),
+    gatewayPods,
+    'the only pods let in are the gateway',
+  );
+  for (const rule of policy.spec.ingress) assert.deepEqual(rule.ports, [{ port: 'http' }]);
+});
+
 test('kubectl kustomize renders the set (skipped without kubectl)', (t) => {
   const run = spawnSync('kubectl', ['kustomize', k8sDir], { encoding: 'utf8', timeout: 30_000 });
   if (run.error) {

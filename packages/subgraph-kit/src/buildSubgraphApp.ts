@@ -36,6 +36,9 @@ export interface SubgraphAppOptions<L> {
   queryDepth?: number;
 }
 
+/** Routes served without the gateway's secret: liveness, readiness and Prometheus metrics. */
+const PUBLIC_ROUTES: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics']);
+
 /**
  * Builds a Fastify + Mercurius server for a federated subgraph without listening: `/graphql` (only
  * with the gateway's secret), `/health` (liveness), `/ready` (backends) and `/metrics` (Prometheus).
@@ -65,8 +68,11 @@ export async function buildSubgraphApp<L>(opts: SubgraphAppOptions<L>): Promise<
 
   const schema = buildSubgraphSchema([{ typeDefs: parse(opts.typeDefs), resolvers: opts.resolvers }]);
 
+  // Deny by default: every route but the probes and the metrics needs the gateway's secret and a
+  // verified caller. Decided by the route the router matched, never by the raw URL: the router decodes
+  // percent-escapes, so `/%67raphql` reaches `/graphql` while failing a prefix test on the URL.
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/graphql')) return;
+    if (PUBLIC_ROUTES.has(request.routeOptions.url ?? '')) return;
     const secret = request.headers[HEADERS.gatewaySecret];
     if (!secretMatches(typeof secret === 'string' ? secret : undefined, opts.gatewaySecret)) {
       requests.inc({ outcome: 'refused' });

@@ -133,6 +133,25 @@ describe('experiments subgraph', () => {
     assert.ok(res.statusCode === 401 || res.statusCode === 403, `status ${res.statusCode}`);
   });
 
+  test('a percent-encoded path to /graphql is refused without the gateway secret too', async () => {
+    // The router decodes `/%67raphql` to `/graphql`: the check must follow the route, not the URL.
+    for (const url of [
+      '/%67raphql',
+      '/%67raphql?query=%7B%20experiments%20%7B%20id%20%7D%20%7D',
+      '/graphql/',
+    ]) {
+      const res = await app.inject({
+        method: url.includes('?') ? 'GET' : 'POST',
+        url,
+        headers: { 'content-type': 'application/json', ...service },
+        ...(url.includes('?') ? {} : { payload: { query: '{ experiments { id } }' } }),
+      });
+      assert.equal(res.statusCode, 401, `${url}: status ${res.statusCode} ${res.body}`);
+    }
+    const health = await app.inject({ method: 'GET', url: '/health' });
+    assert.equal(health.statusCode, 200);
+  });
+
   test('an admin saves an experiment; the change is validated, audited and reversible', async () => {
     const input = {
       id: 'source-weights',
