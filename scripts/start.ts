@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { devCredentials } from './devEnv';
+import { redactRedisUrl } from '@recs/core';
 
 const root = join(import.meta.dirname, '..');
 const args = new Set(process.argv.slice(2));
@@ -85,7 +86,7 @@ if (!args.has('--no-train') || !promoted) {
 }
 
 console.log(
-  `start: backends: ${env.REDIS_URL ? `Redis ${env.REDIS_URL}` : 'embedded cache and feature store (REDIS_URL unset)'}`,
+  `start: backends: ${env.REDIS_URL ? `Redis ${redactRedisUrl(env.REDIS_URL)}` : 'embedded cache and feature store (REDIS_URL unset)'}`,
 );
 run('recommendations', 'subgraphs/recommendations/src/main.ts');
 run('features', 'subgraphs/features/src/main.ts');

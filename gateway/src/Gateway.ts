@@ -21,6 +21,8 @@ export interface GatewayOptions {
 }
 
 const REQUEST_ID = /^[\w-]{1,64}$/;
+/** Distinct operation names the request-duration metric keeps as labels; later names count as `other`. */
+const MAX_OPERATION_LABELS = 100;
 
 /**
  * The federated gateway: Apollo Server + Apollo Gateway on node's HTTP server, adding what Apollo
@@ -109,6 +111,24 @@ export class Gateway {
     await this.apollo.stop();
   }
 
+  /** Operation names used as metric labels so far (bounded: see {@link operationLabel}). */
+  private readonly operationLabels = new Set<string>();
+
+  /**
+   * The metric label of a request's operation name. The name is the client's, so it is a label only
+   * for an authenticated caller, when it is a GraphQL name, and while fewer than
+   * {@link MAX_OPERATION_LABELS} names have been seen; otherwise `unauthenticated` or `other`. An
+   * anonymous client cannot grow `/metrics`.
+   */
+  private operationLabel(operation: string, authenticated: boolean): string {
+    if (!authenticated) return 'unauthenticated';
+    if (operation === '-' || this.operationLabels.has(operation)) return operation;
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(operation) || this.operationLabels.size >= MAX_OPERATION_LABELS)
+      return 'other';
+    this.operationLabels.add(operation);
+    return operation;
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     const rid = req.headers['x-request-id'];
@@ -146,9 +166,12 @@ export class Gateway {
           new RecsError(ErrorCode.BACKEND_UNAVAILABLE, 'the gateway is shutting down'),
         );
 
+      // The Explorer's landing page needs no caller. Anything that can run an operation does: a query,
+      // or a persisted-query hash in `extensions` (Apollo runs those on GET whatever `accept` says).
       const isLandingPage =
         req.method === 'GET' &&
         !url.searchParams.has('query') &&
+        !url.searchParams.has('extensions') &&
         (req.headers.accept ?? '').includes('text/html');
       const body =
         req.method === 'POST' ? await readJsonBody(req, this.opts.config.limits.maxBodyBytes) : undefined;
@@ -159,17 +182,17 @@ export class Gateway {
           '-',
       );
       if (typeof query === 'string') this.limits.check(query, operation === '-' ? undefined : operation);
-      const principal = isLandingPage
-        ? { kind: 'service' as const, role: 'service' as const, keyId: 'landing-page' }
-        : this.authenticate(req.headers);
-      principalKind = principal.kind === 'service' ? `service:${principal.keyId}` : 'user';
+      // No principal is ever invented: the landing page runs no operation, and should Apollo still ask
+      // for a context, the caller is authenticated then.
+      const principal = isLandingPage ? undefined : this.authenticate(req.headers);
+      if (principal) principalKind = principal.kind === 'service' ? `service:${principal.keyId}` : 'user';
 
       const headers = new HeaderMap();
       for (const [k, v] of Object.entries(req.headers))
         if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
       const result = await this.apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-        context: async () => ({ principal, requestId }),
+        context: async () => ({ principal: principal ?? this.authenticate(req.headers), requestId }),
       });
       for (const [k, v] of result.headers) res.setHeader(k, v);
       res.statusCode = result.status ?? 200;
@@ -190,7 +213,13 @@ export class Gateway {
       this.inFlight--;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (req.url?.startsWith('/graphql'))
-        this.metrics.requestDuration.observe({ operation, status: String(res.statusCode) }, seconds);
+        this.metrics.requestDuration.observe(
+          {
+            operation: this.operationLabel(operation, principalKind !== '-'),
+            status: String(res.statusCode),
+          },
+          seconds,
+        );
       this.opts.logger.info(
         {
           requestId,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { startStack, testRedis, type Stack } from '@recs/testkit';
 
@@ -225,6 +226,19 @@ describe('authentication and authorisation', () => {
       const body = (await res.json()) as { errors: { extensions: { code: string } }[] };
       assert.equal(body.errors[0]!.extensions.code, 'UNAUTHENTICATED');
     }
+    // The router decodes percent-escapes: /%67raphql is /graphql, and the check follows the route.
+    for (const url of Object.values(stack.subgraphUrls)) {
+      const res = await fetch(url.replace('/graphql', '/%67raphql'), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-recs-principal': 'service',
+          'x-recs-role': 'admin',
+        },
+        body: JSON.stringify({ query: '{ _service { sdl } }' }),
+      });
+      assert.equal(res.status, 401, url);
+    }
     // With the secret but a wrong one of the same length, still refused.
     const res = await fetch(stack.subgraphUrls.recommendations, {
       method: 'POST',
@@ -237,6 +251,35 @@ describe('authentication and authorisation', () => {
       body: JSON.stringify({ query: '{ _service { sdl } }' }),
     });
     assert.equal(res.status, 401);
+  });
+
+  test("a persisted query over GET needs a caller, even with the landing page's Accept header", async () => {
+    const query = 'query Own($id: ID!) { user(id: $id) { id features { orderCount } } }';
+    const sha256Hash = createHash('sha256').update(query).digest('hex');
+    const extensions = { persistedQuery: { version: 1, sha256Hash } };
+    // A shopper registers the document, for themself.
+    const registered = await stack.query(
+      { query, variables: { id: '17850' }, extensions },
+      { authorization: `Bearer ${stack.userToken('17850')}` },
+    );
+    assert.equal(registered.body.errors, undefined, JSON.stringify(registered.body));
+    const url = new URL(stack.gatewayUrl);
+    url.searchParams.set('extensions', JSON.stringify(extensions));
+    url.searchParams.set('variables', JSON.stringify({ id: '12347' }));
+    const ask = (headers: Record<string, string>) =>
+      fetch(url, {
+        headers: { accept: 'application/json, text/html', 'apollo-require-preflight': 'true', ...headers },
+      });
+    // Anyone else asking by hash for another customer, with no credentials: refused, no data.
+    const anonymous = await ask({});
+    assert.equal(anonymous.status, 401);
+    const body = (await anonymous.json()) as { data?: unknown; errors: { extensions: { code: string } }[] };
+    assert.equal(body.data, undefined);
+    assert.equal(body.errors[0]!.extensions.code, 'UNAUTHENTICATED');
+    // The same request with a service key runs the registered document.
+    const service = await ask({ 'x-api-key': stack.serviceKey });
+    assert.equal(service.status, 200);
+    assert.equal(((await service.json()) as { data: { user: { id: string } } }).data.user.id, '12347');
   });
 });
 
@@ -312,6 +355,20 @@ describe('operations endpoints', () => {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     assert.match(metrics, /recs_gateway_request_duration_seconds_bucket/);
     assert.match(metrics, /recs_gateway_errors_total\{code="UNAUTHENTICATED"/);
+  });
+
+  test('operation names from unauthenticated requests never become metric labels', async () => {
+    const base = new URL(stack.gatewayUrl).origin;
+    for (let i = 0; i < 3; i++) {
+      const { status } = await stack.query(
+        { query: 'query X { __typename }', operationName: `junk${i}` },
+        {},
+      );
+      assert.equal(status, 401);
+    }
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.doesNotMatch(metrics, /junk/);
+    assert.match(metrics, /recs_gateway_request_duration_seconds_count\{[^}]*operation="unauthenticated"/);
   });
 
   test('CORS lets the Apollo Studio Explorer call the gateway, and no other origin', async () => {

@@ -79,7 +79,12 @@ export interface Stack {
   userToken(userId: string, ttlSeconds?: number): string;
   /** POSTs a GraphQL operation to the gateway with the given headers. */
   query(
-    body: { query: string; variables?: Record<string, unknown> },
+    body: {
+      query: string;
+      variables?: Record<string, unknown>;
+      operationName?: string;
+      extensions?: Record<string, unknown>;
+    },
     headers?: Record<string, string>,
   ): Promise<{ status: number; body: GraphQLBody }>;
   stop(): Promise<void>;
