@@ -95,8 +95,14 @@ export function parseRecommendationRequest(
     context.device = device as RecommendationContext['device'];
   }
   if (c.time != null) {
-    const t = Date.parse(c.time);
-    if (Number.isNaN(t)) throw badInput('context.time', 'must be an ISO 8601 date-time', c.time);
+    const t = parseContextTime(c.time);
+    if (t === undefined) {
+      throw badInput(
+        'context.time',
+        'must be a real ISO 8601 date-time from 1970 to 2100, e.g. "2011-11-09T18:30:00" (a time zone is optional)',
+        c.time,
+      );
+    }
     context.time = t;
   }
   if (c.productId != null) {
@@ -140,4 +146,26 @@ export function parseRecommendationRequest(
     );
   }
   return { userId, surface, limit: n, context };
+}
+
+/** `YYYY-MM-DD[T ]hh:mm[:ss[.fff]]`, with an optional `Z` or ±hh[:]mm: the shopper's local time. */
+const CONTEXT_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * Parses `context.time` strictly: a calendar date that exists (no Feb 30: `Date.parse` would roll it
+ * over), a real clock time, a year from 1970 to 2100. Without a zone it is read as the server's local
+ * time, as `Date.parse` does. Undefined when any of that fails.
+ */
+export function parseContextTime(text: string): number | undefined {
+  const m = CONTEXT_TIME.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m
+    .slice(1, 7)
+    .map((v) => (v === undefined ? 0 : Number(v)));
+  if (year! < 1970 || year! > 2100 || month! < 1 || month! > 12 || hour! > 23 || minute! > 59 || second! > 59)
+    return undefined;
+  if (day! < 1 || day! > new Date(Date.UTC(year!, month!, 0)).getUTCDate()) return undefined;
+  const ms = Date.parse(text.replace(' ', 'T'));
+  return Number.isNaN(ms) ? undefined : ms;
 }

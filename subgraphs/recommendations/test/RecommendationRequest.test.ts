@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it, test } from 'node:test';
 import { parseRecommendationRequest } from '@recs/subgraph-recommendations';
 import { recommendationsCacheKey } from '../src/resolvers';
+import { parseContextTime } from '../src/RecommendationRequest';
 
 const code = (fn: () => unknown) => {
   try {
@@ -37,6 +38,13 @@ test('refuses bad input with BAD_USER_INPUT naming the argument', () => {
     [['u', 'HOME', 5, { country: 'Germany' }], /^context\.country/],
     [['u', 'HOME', 5, { device: 'fridge' }], /^context\.device/],
     [['u', 'HOME', 5, { time: 'tomorrow' }], /^context\.time/],
+    // Date.parse takes all of these: a bare number, a rolled-over Feb 30, years out of range
+    [['u', 'HOME', 5, { time: '1' }], /^context\.time/],
+    [['u', 'HOME', 5, { time: '2011-02-30T23:00:00' }], /^context\.time/],
+    [['u', 'HOME', 5, { time: '+275760-09-13T00:00:00Z' }], /^context\.time/],
+    [['u', 'HOME', 5, { time: '1969-12-31T23:59:59Z' }], /^context\.time/],
+    [['u', 'HOME', 5, { time: '2011-11-09' }], /^context\.time/],
+    [['u', 'HOME', 5, { time: '2011-11-09T24:00:00' }], /^context\.time/],
     [
       ['u', 'CART', 5, { cartProductIds: Array.from({ length: 501 }, (_, i) => String(i)) }],
       /^context\.cartProductIds/,
@@ -64,4 +72,12 @@ describe('recommendations cache key', () => {
     assert.notEqual(at('tomorrow'), at('later'), 'an unparsable time keeps its own key');
     assert.notEqual(key({ country: 'GB' }), key({ country: 'DE' }), 'the rest of the context counts in full');
   });
+});
+
+test('context.time takes local or zoned ISO 8601 date-times that exist', () => {
+  assert.equal(parseContextTime('2011-11-09T18:30:00Z'), Date.UTC(2011, 10, 9, 18, 30));
+  assert.equal(parseContextTime('2012-02-29T10:00:00+01:00'), Date.UTC(2012, 1, 29, 9, 0));
+  assert.equal(parseContextTime('2011-11-09 18:30'), new Date(2011, 10, 9, 18, 30).getTime());
+  assert.equal(parseContextTime('2011-11-09T18:30:15.250'), new Date(2011, 10, 9, 18, 30, 15, 250).getTime());
+  assert.equal(parseContextTime('2011-02-29T10:00:00Z'), undefined);
 });
