@@ -113,8 +113,16 @@ export function enforceLimits(
       `the document uses ${aliases} aliases; the limit is ${limits.maxAliases}`,
     );
   }
-  for (const d of doc.definitions) {
-    if (d.kind !== Kind.OPERATION_DEFINITION) continue;
+  const operations = doc.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+  // Apollo would answer an unknown name with a 500; it is the caller's mistake
+  if (operationName && !operations.some((d) => d.name?.value === operationName)) {
+    const names = operations.flatMap((d) => (d.name ? [d.name.value] : []));
+    throw new RecsError(
+      ErrorCode.BAD_USER_INPUT,
+      `operationName "${operationName.slice(0, 64)}" names no operation of the document${names.length ? ` (it has ${names.slice(0, 5).join(', ')})` : ''}`,
+    );
+  }
+  for (const d of operations) {
     if (operationName && d.name?.value !== operationName) continue;
     const depth = operationDepth(d, fragments);
     if (depth > limits.maxDepth) {

@@ -44,3 +44,16 @@ test('DocumentLimits refuses with the right code, and remembers verdicts', () =>
   assert.equal(code(`{ a(x: ${'['.repeat(90)}${']'.repeat(90)}) }`), 'DOCUMENT_TOO_LARGE');
   assert.equal(code('{ unbalanced'), 'ok', 'syntax errors are left to Apollo');
 });
+
+test('an operationName the document does not define is BAD_USER_INPUT naming the operations it has', () => {
+  const limits = new DocumentLimits({ maxDepth: 5, maxAliases: 5, maxDocumentBytes: 500 });
+  assert.throws(
+    () => limits.check('query A { a } query Other { b }', 'B'),
+    (err: { code?: string; message?: string }) =>
+      err.code === 'BAD_USER_INPUT' &&
+      /"B" names no operation/.test(err.message!) &&
+      /A, Other/.test(err.message!),
+  );
+  assert.doesNotThrow(() => limits.check('query A { a } query Other { b }', 'Other'));
+  assert.throws(() => limits.check('{ a }', 'A'), { code: 'BAD_USER_INPUT' });
+});

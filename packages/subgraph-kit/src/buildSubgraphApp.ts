@@ -10,6 +10,7 @@ import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { ErrorCode, HEADERS, type Logger, type Principal } from '@recs/core';
 import { principalFromHeaders, secretMatches } from './principalFromHeaders';
 import type { SubgraphContext } from './SubgraphContext';
+import { subgraphErrorFormatter } from './errorFormatter';
 
 /** Options of {@link buildSubgraphApp}. Everything is injected: the app reads no environment. */
 export interface SubgraphAppOptions<L> {
@@ -101,6 +102,7 @@ export async function buildSubgraphApp<L>(opts: SubgraphAppOptions<L>): Promise<
     schema,
     graphiql: false,
     queryDepth: opts.queryDepth ?? 12,
+    errorFormatter: subgraphErrorFormatter,
     context: (request) => {
       const principal = principalFromHeaders(request.headers)!;
       const rid = request.headers[HEADERS.requestId];

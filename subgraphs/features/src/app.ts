@@ -153,6 +153,7 @@ export async function buildFeaturesApp(opts: FeaturesAppOptions): Promise<Fastif
   });
   const deps: RecordDeps = {
     log: events.log,
+    logger: opts.logger.child({ component: 'event-ingestion' }),
     validation: events.validation,
     onOutcome: (outcome, n) => outcomes.inc({ outcome }, n),
     rateLimits: opts.rateLimits,

@@ -1,4 +1,4 @@
-import { ErrorCode, RecsError, isAdmin, userDigest, type Principal } from '@recs/core';
+import { ErrorCode, RecsError, isAdmin, userDigest, type Logger, type Principal } from '@recs/core';
 import {
   anonymise,
   isCatalogueEvent,
@@ -67,6 +67,8 @@ export interface RecordDeps {
   optedOut?: (userIds: string[]) => Promise<boolean[]>;
   /** Called with the events appended now, as stored (e.g. for the drift monitor); must not throw. */
   onAppended?: (events: RecsEvent[]) => void;
+  /** Where a backend's error detail goes (the caller only learns which backend failed). */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 /** The bucket of a caller: the API key's id, or a digest of the shopper's id (no user id in Redis keys). */
@@ -77,7 +79,12 @@ function bucketOf(principal: Principal): { key: string; kind: 'service' | 'shopp
 }
 
 /** Charges `lines` tokens to the caller's bucket; throws RATE_LIMITED with the wait when it is empty. */
-async function chargeRate(principal: Principal, lines: number, limits: IngestionRateLimits): Promise<void> {
+async function chargeRate(
+  principal: Principal,
+  lines: number,
+  limits: IngestionRateLimits,
+  logger?: Pick<Logger, 'warn'>,
+): Promise<void> {
   const { key, kind } = bucketOf(principal);
   const limit = limits[kind];
   if (!limit || lines === 0) return;
@@ -85,9 +92,8 @@ async function chargeRate(principal: Principal, lines: number, limits: Ingestion
   try {
     decision = await limits.limiter.take(key, lines, limit);
   } catch (err) {
-    throw new RecsError(ErrorCode.BACKEND_UNAVAILABLE, 'the rate limiter is unavailable; retry the batch', {
-      cause: (err as Error).message,
-    });
+    logger?.warn({ err }, 'event ingestion: the rate limiter failed');
+    throw new RecsError(ErrorCode.BACKEND_UNAVAILABLE, 'the rate limiter is unavailable; retry the batch');
   }
   if (decision.allowed) return;
   const retryAfterSeconds = Math.ceil(decision.retryAfterMs / 1000);
@@ -121,7 +127,7 @@ export async function recordEvents(
   deps: RecordDeps,
   preRejected: EventRejection[] = [],
 ): Promise<RecordEventsResult> {
-  if (deps.rateLimits) await chargeRate(principal, raw.length, deps.rateLimits);
+  if (deps.rateLimits) await chargeRate(principal, raw.length, deps.rateLimits, deps.logger);
   const skip = new Set(preRejected.map((r) => r.index));
   const slots = raw.map((item, index) => ({ item, index })).filter((s) => !skip.has(s.index));
   const { accepted, rejected } = validateEvents(
@@ -153,10 +159,10 @@ export async function recordEvents(
     );
     outcomes = stored.length > 0 ? await deps.log.append(stored) : [];
   } catch (err) {
+    deps.logger?.warn({ err }, 'event ingestion: the event log failed');
     throw new RecsError(
       ErrorCode.BACKEND_UNAVAILABLE,
       'the event log is unavailable; retry the whole batch with the same eventIds (retries are not counted twice)',
-      { cause: (err as Error).message },
     );
   }
   const duplicates = outcomes.filter((o) => o.status === 'duplicate').length;

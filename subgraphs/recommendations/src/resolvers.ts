@@ -325,15 +325,21 @@ export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ct
         }
         return items.map((item, i) => ({ ...item, position: i + 1, product: { id: item.productId } }));
       },
-      frequentlyBoughtTogether: async (product: { id: string }, args: { limit?: number | null }) => {
+      frequentlyBoughtTogether: async (
+        product: { id: string },
+        args: { limit?: number | null },
+        ctx: Ctx,
+      ) => {
         const limit = checkedLimit(args.limit);
         let items: RecommendedItem[];
         try {
           items = await deps.boughtTogether(product.id, limit);
         } catch (err) {
+          // the driver's message stays in the log: it may name hosts and users
+          ctx.log.warn({ err }, 'co-purchase graph unavailable');
           throw new RecsError(
             ErrorCode.BACKEND_UNAVAILABLE,
-            `co-purchase graph unavailable: ${(err as Error).message}`,
+            'the co-purchase graph is unavailable; retry later',
           );
         }
         return items.map((item, i) => ({ ...item, position: i + 1, product: { id: item.productId } }));
