@@ -145,7 +145,10 @@ describe('implicit ALS with conjugate gradient', () => {
 
   it('the item index returns the brute-force top-k, also after a registry round trip', async () => {
     const ids = Array.from({ length: 60 }, (_, i) => `P${String(i).padStart(3, '0')}`);
-    const index = buildItemIndex(ids, model.itemFactors, 8, chooseIndex({ size: 60 }));
+    const choice = chooseIndex({ size: 60 });
+    const index = buildItemIndex(ids, model.itemFactors, 8, choice);
+    // a FAISS index of the chosen structure, not the brute-force fallback of a missing faiss addon
+    assert.equal(index.kind, `faiss-${choice.type}`);
     const registry = new ModelRegistry(join(mkdtempSync(join(tmpdir(), 'recs-als-')), 'models'));
     const manifest = await registry.publish(await itemIndexArtefacts(index), {
       dataset: 'test',

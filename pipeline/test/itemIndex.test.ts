@@ -37,6 +37,9 @@ test('a trained version holds the ALS item index; the bundle loads it and it agr
   assert.ok(manifest.vectorIndex, 'the manifest records the chosen structure');
   const bundle = await loadBundle(root, manifest.version);
   assert.ok(bundle.itemIndex, 'the bundle has the item index');
+  // FAISS, in the structure the manifest chose: not the exact brute-force scan the build falls back to
+  // when the faiss addon does not load (which would pass every search check below just as well)
+  assert.equal(bundle.itemIndex.kind, `faiss-${manifest.vectorIndex.type}`);
   const m = await loadCandidateModels(new ModelRegistry(root), manifest.version);
   assert.equal(bundle.itemIndex.size, m.matrix.items.length);
   assert.equal(bundle.itemIndex.dim, m.als.factors);

@@ -256,8 +256,19 @@ describe('POST /events', () => {
   });
 
   test('metrics count recorded events by outcome', async () => {
+    // this file recorded 6 events (m1, m5, c2, c1, h1, h5) and 2 duplicates (the second c1, the second h1)
+    await eventually('the consumer to apply the last batch', async () =>
+      applied.some((e) => e.eventId === 'h5'),
+    );
     const res = await app.inject({ method: 'GET', url: '/metrics' });
-    assert.match(res.body, /recs_events_recorded_total\{outcome="duplicate",service="features"\} \d+/);
-    assert.match(res.body, /recs_event_consumer_entries\{outcome="applied",service="features"\} \d+/);
+    const value = (series: string) => {
+      const m = new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(res.body);
+      assert.ok(m, `${series} is exported`);
+      return Number(m[1]);
+    };
+    assert.equal(value('recs_events_recorded_total{outcome="duplicate",service="features"}'), 2);
+    assert.equal(value('recs_events_recorded_total{outcome="accepted",service="features"}'), 6);
+    assert.equal(value('recs_event_consumer_entries{outcome="applied",service="features"}'), 6);
+    assert.equal(applied.length, 6);
   });
 });

@@ -146,6 +146,8 @@ describe('Recommender with the learned ranker', () => {
 
   it("when ONNX Runtime fails, HOME comes from the shopper's ALS vector in the FAISS item index, and popularity when that fails too", async () => {
     assert.ok(bundle.itemIndex, 'the trained version has an ALS item index');
+    // the FAISS structure the manifest chose, not the brute-force fallback of a missing faiss addon
+    assert.equal(bundle.itemIndex.kind, `faiss-${bundle.manifest.vectorIndex?.type}`);
     const failures: string[] = [];
     const home = parseRecommendationRequest('17850', 'HOME', 10, {});
     const r = await (await onBrokenRanker(failures)).recommend(home);

@@ -114,8 +114,11 @@ after(async () => {
 });
 
 describe('Recommender: rankings shared by shoppers the model does not know', () => {
-  /** A recommender whose learned ranker counts its HOME and CART rankings. */
-  function counted() {
+  /**
+   * A recommender whose learned ranker counts its HOME and CART rankings (PRODUCT ranks through
+   * `cart`, with the viewed product as the cart), with its shared-ranking events recorded.
+   */
+  function counted(opts: { sharedRankingTtlMs?: number } = {}) {
     const calls = { home: 0, cart: 0 };
     const spy = Object.create(learned) as LearnedRanker;
     spy.home = (...a: Parameters<LearnedRanker['home']>) => (calls.home++, learned.home(...a));
@@ -130,6 +133,7 @@ describe('Recommender: rankings shared by shoppers the model does not know', () 
       learned: spy,
       facts,
       onSharedRanking: (e) => events.push(e),
+      ...opts,
     });
     return { recommender, calls, store, events };
   }
@@ -183,20 +187,33 @@ describe('Recommender: rankings shared by shoppers the model does not know', () 
   });
 
   it('CART and PRODUCT rankings of the same seeds are shared; sharing off ranks every request', async () => {
-    const { recommender, calls } = counted();
     const cart = (u: string) =>
       parseRecommendationRequest(u, 'CART', 10, { cartProductIds: ['22726', '22727'], country: 'GB' });
-    await recommender.recommend(cart('guest-j'));
-    await recommender.recommend(cart('guest-k'));
-    assert.equal(calls.cart, 1);
-    const off = new Recommender({ bundle, graph, log, learned, sharedRankingTtlMs: 0 });
-    const r1 = await off.recommend(cart('guest-l'));
-    const r2 = await off.recommend(cart('guest-m'));
+    const product = (u: string) =>
+      parseRecommendationRequest(u, 'PRODUCT', 10, { productId: '22726', country: 'GB' });
+    assert.ok(learned.knows('22726'), 'the viewed product is ranked by the model, not by its title');
+    const on = counted();
+    await on.recommender.recommend(cart('guest-j'));
+    await on.recommender.recommend(cart('guest-k'));
+    assert.equal(on.calls.cart, 1, 'the second CART request reused the ranking');
+    await on.recommender.recommend(product('guest-j'));
+    await on.recommender.recommend(product('guest-k'));
+    assert.equal(on.calls.cart, 2, 'the second PRODUCT request reused the ranking');
+    assert.deepEqual(on.events, ['miss', 'hit', 'miss', 'hit']);
+    const off = counted({ sharedRankingTtlMs: 0 });
+    const r1 = await off.recommender.recommend(cart('guest-l'));
+    const r2 = await off.recommender.recommend(cart('guest-m'));
+    assert.equal(off.calls.cart, 2, 'sharing off: each CART request is ranked');
     assert.deepEqual(
       r1.items.map((i) => i.productId),
       r2.items.map((i) => i.productId),
       'the same inputs rank the same',
     );
+    await off.recommender.recommend(product('guest-l'));
+    await off.recommender.recommend(product('guest-m'));
+    assert.equal(off.calls.cart, 4, 'sharing off: each PRODUCT request is ranked');
+    assert.equal(off.calls.home, 0);
+    assert.deepEqual(off.events, [], 'sharing off: no shared ranking is looked up, hit or missed');
   });
 
   it('warmShared computes the common anonymous rankings ahead, so the first stranger hits', async () => {
