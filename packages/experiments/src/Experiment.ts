@@ -62,21 +62,21 @@ export interface Segment {
   attributes?: Record<string, string>;
 }
 
-/** Guardrails and decision settings of the automation (see `decide`). */
+/** Guardrails and decision settings of the automation (see `decide`; ranges: `AUTOMATION_RANGES`). */
 export interface AutomationSettings {
   /** Promote a significant winner by itself. Default true. */
   promote?: boolean;
   /** Roll a variant back when a guardrail breaks. Default true. */
   rollback?: boolean;
-  /** Significance level of the always-valid tests. Default 0.05. */
+  /** Significance level of the always-valid tests, in (0, 0.5]. Default 0.05. */
   alpha?: number;
-  /** Users per variant before any decision. Default 500. */
+  /** Users per variant before any decision, an integer >= 1. Default 500. */
   minUsersPerVariant?: number;
-  /** Relative CTR drop (vs control) that is a guardrail breach when significant. Default 0.05. */
+  /** Relative CTR drop (vs control) that is a guardrail breach when significant, in [0, 1]. Default 0.05. */
   maxCtrDrop?: number;
-  /** Largest share of empty lists a variant may serve. Default 0.05. */
+  /** Largest share of empty lists a variant may serve, in [0, 1]. Default 0.05. */
   maxEmptyListRate?: number;
-  /** Largest p95 serving latency of a variant, in ms. Default 250. */
+  /** Largest p95 serving latency of a variant, in ms, in [5, 60000]. Default 250. */
   maxLatencyP95Ms?: number;
 }
 
@@ -98,7 +98,10 @@ export interface Experiment {
   surfaces?: Surface[];
   /** Only users matching the segment enter. */
   segment?: Segment;
-  /** ISO 8601 instants: the experiment serves only inside [startAt, endAt). */
+  /**
+   * ISO 8601 date-times with a time zone (`2025-03-01T00:00:00Z`), real calendar dates, startAt before
+   * endAt: the experiment serves only inside [startAt, endAt).
+   */
   schedule?: { startAt?: string; endAt?: string };
   /** The variant served to everyone in the experiment once PROMOTED. */
   winner?: string;

@@ -16,8 +16,14 @@ export {
   validateExperiments,
   ExperimentConfigError,
   CANDIDATE_SOURCES,
+  AUTOMATION_RANGES,
+  automationProblems,
+  scheduleProblems,
+  describeProblem,
+  type SettingProblem,
   type ValidateOptions,
 } from './validateExperiments';
+export { parseInstant } from './parseInstant';
 export {
   createMemoryExperimentStore,
   createRedisExperimentStore,

@@ -1,8 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import type { Experiment } from './Experiment';
-import { validateExperiments } from './validateExperiments';
+import { ExperimentConfigError, validateExperiments } from './validateExperiments';
 
-/** Reads and validates an experiment set from a JSON file (an array of experiments); none when no file. */
+/**
+ * Reads and validates an experiment set from a JSON file (an array of experiments); none when no file.
+ * A file that does not validate throws an {@link ExperimentConfigError} naming the file and, one per
+ * line, each experiment, field and value at fault, so that a server starting from it fails at once.
+ */
 export async function loadExperimentsFile(file: string | undefined): Promise<Experiment[]> {
   if (!file) return [];
   let parsed: unknown;
@@ -14,6 +18,13 @@ export async function loadExperimentsFile(file: string | undefined): Promise<Exp
   if (!Array.isArray(parsed))
     throw new Error(`EXPERIMENTS_FILE ${file} must hold a JSON array of experiments`);
   const experiments = parsed as Experiment[];
-  validateExperiments(experiments);
+  try {
+    validateExperiments(experiments);
+  } catch (err) {
+    if (!(err instanceof ExperimentConfigError)) throw err;
+    throw new ExperimentConfigError(
+      `EXPERIMENTS_FILE ${file} is not a valid experiment set:\n${err.message}`,
+    );
+  }
   return experiments;
 }

@@ -15,10 +15,14 @@ import {
   ExperimentStoreConflict,
   SURFACES,
   assign,
+  automationProblems,
+  describeProblem,
+  scheduleProblems,
   type AuditEntry,
   type Decision,
   type Experiment,
   type MetricComparison,
+  type SettingProblem,
   type Surface,
   type Variant,
   type VariantAnalysis,
@@ -107,6 +111,30 @@ export function experimentFromInput(input: ExperimentInput, previous: Experiment
   return e;
 }
 
+/**
+ * Refuses an input whose schedule or automation settings are out of range, before the store is touched:
+ * BAD_USER_INPUT naming each field as the mutation's argument (`input.automation.alpha`, `input.startAt`)
+ * with the value received. The store's validation of the whole set applies the same checks.
+ */
+export function checkExperimentInput(input: ExperimentInput): void {
+  const problems: [string, SettingProblem][] = [
+    ...scheduleProblems(defined({ startAt: input.startAt, endAt: input.endAt })).map(
+      (p): [string, SettingProblem] => ['input.', p],
+    ),
+    ...automationProblems(defined(input.automation ?? undefined)).map((p): [string, SettingProblem] => [
+      'input.automation.',
+      p,
+    ]),
+  ];
+  const first = problems[0];
+  if (!first) return;
+  throw new RecsError(
+    ErrorCode.BAD_USER_INPUT,
+    problems.map(([prefix, p]) => describeProblem(p, prefix)).join('\n'),
+    { argument: `${first[0]}${first[1].field}` },
+  );
+}
+
 function requireService(ctx: Ctx): void {
   if (ctx.principal.kind !== 'service') {
     throw new RecsError(ErrorCode.FORBIDDEN, 'experiments are visible to service and admin keys only');
@@ -186,6 +214,7 @@ export function buildResolvers(service: ExperimentsService): GraphQLResolverMap<
     Mutation: {
       saveExperiment: (_: unknown, args: { input: ExperimentInput }, ctx: Ctx) => {
         const actor = requireAdmin(ctx);
+        checkExperimentInput(args.input);
         return guarded(async () => {
           const entry = await service.change(
             args.input.id,

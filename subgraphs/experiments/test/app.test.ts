@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { HEADERS, createLogger } from '@recs/core';
 import {
@@ -63,7 +68,7 @@ after(async () => {
 
 type Body = {
   data?: Record<string, unknown> | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
+  errors?: { message: string; extensions?: { code?: string; argument?: string } }[];
 };
 async function query(
   query: string,
@@ -292,5 +297,170 @@ describe('experiments subgraph', () => {
       () => validateExperiments([{ ...EXPERIMENTS[0]!, surfaces: ['CHECKOUT' as 'CART'] }]),
       (e: unknown) => e instanceof ExperimentConfigError && /unknown surface "CHECKOUT"/.test(e.message),
     );
+  });
+});
+
+describe('saveExperiment range-checks automation settings and parses schedules strictly', () => {
+  const SAVE_SETTINGS = `mutation ($input: ExperimentInput!) { saveExperiment(input: $input) {
+    id startAt endAt
+    automation { promote rollback alpha minUsersPerVariant maxCtrDrop maxEmptyListRate maxLatencyP95Ms } } }`;
+  const input = (over: Record<string, unknown>) => ({
+    id: 'settings',
+    layer: 'settings',
+    status: 'DRAFT',
+    variants: [
+      { name: 'control', allocation: 50 },
+      { name: 'treatment', allocation: 50 },
+    ],
+    ...over,
+  });
+  const stored = async (): Promise<unknown> =>
+    (await query('{ experiment(id: "settings") { id } }', service)).data?.experiment;
+
+  // the audit's values, and one past each end of every other setting
+  const bad: [Record<string, unknown>, string, RegExp][] = [
+    [
+      { automation: { alpha: 2 } },
+      'input.automation.alpha',
+      /must be a number in \(0, 0\.5\].*; received 2$/,
+    ],
+    [{ automation: { alpha: -1 } }, 'input.automation.alpha', /; received -1$/],
+    [{ automation: { alpha: 0 } }, 'input.automation.alpha', /; received 0$/],
+    [{ automation: { alpha: 0.95 } }, 'input.automation.alpha', /not a confidence level.*; received 0\.95$/],
+    [
+      { automation: { minUsersPerVariant: -5 } },
+      'input.automation.minUsersPerVariant',
+      /must be an integer in \[1, 2147483647\]; received -5$/,
+    ],
+    [{ automation: { minUsersPerVariant: 0 } }, 'input.automation.minUsersPerVariant', /; received 0$/],
+    [
+      { automation: { maxCtrDrop: -3 } },
+      'input.automation.maxCtrDrop',
+      /must be a number in \[0, 1\].*; received -3$/,
+    ],
+    [{ automation: { maxCtrDrop: 1.01 } }, 'input.automation.maxCtrDrop', /; received 1\.01$/],
+    [{ automation: { maxEmptyListRate: -0.5 } }, 'input.automation.maxEmptyListRate', /; received -0\.5$/],
+    [{ automation: { maxEmptyListRate: 2 } }, 'input.automation.maxEmptyListRate', /; received 2$/],
+    [
+      { automation: { maxLatencyP95Ms: 0 } },
+      'input.automation.maxLatencyP95Ms',
+      /must be a number in \[5, 60000\].*; received 0$/,
+    ],
+    [
+      { automation: { maxLatencyP95Ms: 86_400_000 } },
+      'input.automation.maxLatencyP95Ms',
+      /; received 86400000$/,
+    ],
+    [
+      { startAt: '2011-02-30T00:00:00Z' },
+      'input.startAt',
+      /must be an ISO 8601 date-time with a time zone and a real calendar date.*; received "2011-02-30T00:00:00Z"$/,
+    ],
+    [{ endAt: '2025-06-31T00:00:00Z' }, 'input.endAt', /; received "2025-06-31T00:00:00Z"$/],
+    [{ startAt: '2025-06-01T00:00:00' }, 'input.startAt', /with a time zone/],
+    [{ startAt: '' }, 'input.startAt', /; received ""$/],
+    [
+      { startAt: '2025-06-02T00:00:00Z', endAt: '2025-06-01T00:00:00Z' },
+      'input.endAt',
+      /must be after startAt "2025-06-02T00:00:00Z"; received "2025-06-01T00:00:00Z"$/,
+    ],
+  ];
+  for (const [over, argument, message] of bad) {
+    test(`${JSON.stringify(over)} is BAD_USER_INPUT naming ${argument} and the value, and not stored`, async () => {
+      const body = await query(SAVE_SETTINGS, admin, { input: input(over) });
+      const error = body.errors?.[0];
+      assert.equal(error?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(body));
+      assert.equal(error.extensions.argument, argument);
+      assert.ok(error.message.startsWith(`${argument} `), error.message);
+      assert.match(error.message, message);
+      assert.equal(await stored(), null);
+    });
+  }
+
+  test('every problem of the input is reported at once', async () => {
+    const body = await query(SAVE_SETTINGS, admin, {
+      input: input({ startAt: '2011-02-30T00:00:00Z', automation: { alpha: 2, minUsersPerVariant: -5 } }),
+    });
+    const message = body.errors?.[0]?.message ?? '';
+    assert.deepEqual(
+      message.split('\n').map((line) => line.split(' ')[0]),
+      ['input.startAt', 'input.automation.alpha', 'input.automation.minUsersPerVariant'],
+      message,
+    );
+  });
+
+  test('settings at their bounds and a real schedule are saved', async () => {
+    const automation = {
+      promote: false,
+      rollback: true,
+      alpha: 0.5,
+      minUsersPerVariant: 1,
+      maxCtrDrop: 1,
+      maxEmptyListRate: 0,
+      maxLatencyP95Ms: 5,
+    };
+    const schedule = { startAt: '2024-02-29T00:00:00Z', endAt: '2024-03-01T00:30:00+01:00' };
+    const body = await query(SAVE_SETTINGS, admin, { input: input({ ...schedule, automation }) });
+    assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+    assert.deepEqual(body.data!.saveExperiment, { id: 'settings', ...schedule, automation });
+  });
+
+  test('an import (the file path of the service) is held to the same ranges', async () => {
+    const imports = new ExperimentsService(createMemoryExperimentStore(), {
+      log: createLogger('experiments-test', 'silent'),
+    });
+    await assert.rejects(
+      imports.importMissing([{ ...EXPERIMENTS[1]!, automation: { minUsersPerVariant: -5 } }]),
+      (err: unknown) =>
+        err instanceof ExperimentConfigError &&
+        /experiment home-layout: automation\.minUsersPerVariant must be an integer .*; received -5/.test(
+          err.message,
+        ),
+    );
+  });
+
+  test('the server does not start from an EXPERIMENTS_FILE with an out-of-range setting', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'experiments-main-'));
+    try {
+      const file = join(dir, 'experiments.json');
+      await writeFile(
+        file,
+        JSON.stringify([
+          { ...EXPERIMENTS[1]!, automation: { alpha: 2 }, schedule: { startAt: '2011-02-30T00:00:00Z' } },
+        ]),
+      );
+      const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        GATEWAY_SECRET: SECRET,
+        EXPERIMENTS_FILE: file,
+        EXPERIMENTS_PORT: '0',
+        LOG_LEVEL: 'error',
+        WORKERS: '1',
+      };
+      // the embedded start: no Redis to reach; and the child is a server, not a test file
+      delete env.REDIS_URL;
+      delete env.NODE_TEST_CONTEXT;
+      const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'main.ts')], {
+        cwd: root,
+        env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      clearTimeout(timer);
+      assert.notEqual(code, 0, stderr);
+      assert.notEqual(code, null, `still running after 30 s: ${stderr}`);
+      assert.ok(stderr.includes(`EXPERIMENTS_FILE ${file} is not a valid experiment set:`), stderr);
+      assert.match(
+        stderr,
+        /experiment home-layout: automation\.alpha must be a number in \(0, 0\.5\].*; received 2/,
+      );
+      assert.match(stderr, /experiment home-layout: schedule\.startAt .*; received "2011-02-30T00:00:00Z"/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
