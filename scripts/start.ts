@@ -12,6 +12,12 @@ import { redactRedisUrl } from '@recs/core';
 
 const root = join(import.meta.dirname, '..');
 const args = new Set(process.argv.slice(2));
+const unknown = [...args].filter((a) => a !== '--no-train');
+if (unknown.length > 0) {
+  // a typo such as --no-trian must not silently retrain
+  console.error(`start: unknown argument(s) ${unknown.join(' ')}; usage: npm start [-- --no-train]`);
+  process.exit(2);
+}
 const env = process.env;
 const registry = env.MODEL_REGISTRY_DIR ?? join(root, 'var', 'models');
 const dataset =
