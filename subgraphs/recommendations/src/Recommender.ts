@@ -1,4 +1,4 @@
-import type { CoPurchaseGraph } from '@recs/graph';
+import { MemoryCoPurchaseGraph, type CoPurchaseGraph, type CoPurchaseNeighbour } from '@recs/graph';
 import type { Logger } from '@recs/core';
 import type { ModelBundle } from '@recs/pipeline';
 import { PopularityRecommender } from './PopularityRecommender';
@@ -665,19 +665,42 @@ export class Recommender {
           'co-purchase graph',
         ),
       );
-      const top = neighbours[0]?.score ?? 1;
-      return neighbours.map((n) => ({
-        productId: n.productId,
-        // Scaled into (1, 2] so every co-purchase item ranks above the popularity fill (scores <= 1).
-        score: 1 + n.score / top,
-        sources: ['cooccurrence_graph'],
-        reasonCode: 'BOUGHT_TOGETHER' as const,
-        reason: `Bought together with ${this.describe(n.seeds)} in ${n.count} orders`,
-      }));
+      return this.togetherItems(neighbours);
     } catch (err) {
       this.sourceFailed('graph', err);
       throw err;
     }
+  }
+
+  /**
+   * The same answer as {@link boughtTogether}, from the model version's own co-purchase pairs held in
+   * this process (the pairs the graph was loaded from), for when the graph is down or slow. Built on
+   * first use.
+   */
+  async boughtTogetherFromModel(seeds: string[], limit: number): Promise<RecommendedItem[]> {
+    this.modelGraph ??= (async () => {
+      const graph = new MemoryCoPurchaseGraph();
+      const { catalogue, coPurchase } = this.opts.bundle;
+      await graph.loadProducts([...catalogue.values()].map((c) => ({ id: c.id, title: c.title })));
+      await graph.loadEdges(coPurchase);
+      return graph;
+    })();
+    const graph = await this.modelGraph;
+    return this.togetherItems(await graph.topK(seeds, limit, { exclude: seeds, minCount: 2 }));
+  }
+
+  private modelGraph?: Promise<CoPurchaseGraph>;
+
+  private togetherItems(neighbours: CoPurchaseNeighbour[]): RecommendedItem[] {
+    const top = neighbours[0]?.score ?? 1;
+    return neighbours.map((n) => ({
+      productId: n.productId,
+      // Scaled into (1, 2] so every co-purchase item ranks above the popularity fill (scores <= 1).
+      score: 1 + n.score / top,
+      sources: ['cooccurrence_graph'],
+      reasonCode: 'BOUGHT_TOGETHER' as const,
+      reason: `Bought together with ${this.describe(n.seeds)} in ${n.count} orders`,
+    }));
   }
 
   /** Substitutes of a product from the model's content model; undefined when it has none. */

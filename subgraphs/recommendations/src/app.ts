@@ -93,6 +93,7 @@ export async function buildRecommendationsApp(opts: RecommendationsAppOptions): 
     resolvers: buildResolvers({
       ...serving,
       boughtTogether: (productId, limit) => recommender.boughtTogether([productId], limit),
+      boughtTogetherFromModel: (productId, limit) => recommender.boughtTogetherFromModel([productId], limit),
       similar: (productId, limit) => recommender.similar(productId, limit),
       hidden,
       changeHidden: async (userId, change) => {

@@ -36,6 +36,8 @@ export interface RecommendationsDeps {
   logExposure(plan: ServingPlan, e: Omit<ServedListLog, 'covariate'>): void;
   /** Co-purchase neighbours of one product; throws when the graph is unavailable. */
   boughtTogether(productId: string, limit: number): Promise<RecommendedItem[]>;
+  /** The same from the model's own co-purchase pairs, when the graph fails. */
+  boughtTogetherFromModel?(productId: string, limit: number): Promise<RecommendedItem[]>;
   /** Substitutes of one product; undefined when the model version has no content model. */
   similar(productId: string, limit: number): RecommendedItem[] | undefined;
   /** The shopper's "do not show" choices and their changes (each resolves to the new state). */
@@ -336,11 +338,14 @@ export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ct
           items = await deps.boughtTogether(product.id, limit);
         } catch (err) {
           // the driver's message stays in the log: it may name hosts and users
-          ctx.log.warn({ err }, 'co-purchase graph unavailable');
-          throw new RecsError(
-            ErrorCode.BACKEND_UNAVAILABLE,
-            'the co-purchase graph is unavailable; retry later',
-          );
+          ctx.log.warn({ err }, 'co-purchase graph unavailable: answering from the model');
+          if (!deps.boughtTogetherFromModel) {
+            throw new RecsError(
+              ErrorCode.BACKEND_UNAVAILABLE,
+              'the co-purchase graph is unavailable; retry later',
+            );
+          }
+          items = await deps.boughtTogetherFromModel(product.id, limit);
         }
         return items.map((item, i) => ({ ...item, position: i + 1, product: { id: item.productId } }));
       },
