@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -43,6 +43,43 @@ describe('evaluate:served', () => {
     const other = await run(['--registry', await trainedRegistry(), '--until', '2011-10-09']);
     assert.equal(other.code, 2, other.stderr);
     assert.match(other.stderr, /was trained until 2011-11-09.*not 2011-10-09/);
+  });
+
+  it('refuses bad flags, a missing registry, an empty or foreign input and an unwritable --out, without a stack', async () => {
+    const empty = join(out, 'empty.csv');
+    writeFileSync(empty, '');
+    const foreign = join(out, 'foreign.csv');
+    writeFileSync(foreign, 'a,b\n1,2\n');
+    const aFile = join(out, 'a-file');
+    writeFileSync(aFile, 'not a directory\n');
+    const registry = await trainedRegistry();
+    const cases: [string, string[], number, RegExp][] = [
+      ['unknown flag', ['--bogus'], 2, /Unknown option '--bogus'[\s\S]*usage: /],
+      ['flag without its value', ['--days'], 2, /Option '--days <value>' argument missing[\s\S]*usage: /],
+      ['missing registry', ['--registry', join(out, 'no-registry')], 3, /--registry .*no-registry not found/],
+      ['empty input', ['--input', empty], 3, /input file .*empty\.csv is empty/],
+      // as the audit found it: the registry's own cut-off, so only the input is wrong
+      [
+        'empty input with --registry',
+        ['--input', empty, '--registry', registry, '--until', '2011-11-09'],
+        3,
+        /is empty/,
+      ],
+      ['not an Online Retail file', ['--input', foreign], 3, /foreign\.csv is not an Online Retail file/],
+      ['--out under a file', ['--out', join(aFile, 'eval')], 2, /--out .*a-file\/eval cannot be written/],
+    ];
+    // every case is checked (each a child process, in parallel) and every problem reported at once
+    const results = await Promise.all(cases.map(([, args]) => run(args)));
+    const problems = cases.flatMap(([name, , code, message], i) => {
+      const r = results[i]!;
+      const out: string[] = [];
+      if (r.code !== code) out.push(`${name}: exit ${r.code}, expected ${code}`);
+      if (!message.test(r.stderr)) out.push(`${name}: no message ${message}`);
+      if (/\n\s+at /.test(r.stderr)) out.push(`${name}: a stack trace`);
+      return out.length ? [...out, `${name} stderr: ${r.stderr.trim().slice(0, 300)}`] : [];
+    });
+    assert.deepEqual(problems, []);
+    assert.equal(existsSync(join(out, 'served.json')), false, 'nothing written');
   });
 
   it('trains at the cut-off and scores the lists the gateway serves, on real Redis and Neo4j', async () => {

@@ -14,16 +14,22 @@
  * scored with the metric functions of `evaluate`, next to the offline learned ranker of
  * `docs/evaluation/summary.json` (same cut-off) and the README's best reference row.
  * Writes `served.md` and `served.json` into `--out` (default var/eval, as `evaluate`).
- * Exit codes: 2 usage, 3 missing input file, 4 no cases, 1 anything else (a failed request included).
+ * Exit codes: 2 usage (a bad or missing flag value, an unknown flag, a bad rule file, an `--out` that
+ * cannot be created, a `--registry` trained at another cut-off), 3 missing input (an input file that is
+ * missing, empty or not an Online Retail file, a `--registry` that is missing or holds no promoted
+ * version), 4 no cases, 1 anything else (a failed request included).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   PUBLISHED_REFERENCE,
+  RegistryError,
+  SourceFormatError,
   TARGETS,
+  TrainError,
   buildCases,
   hitRate,
   loadPromotedBundle,
@@ -91,18 +97,26 @@ class ExitError extends Error {
 }
 
 function options() {
-  const { values } = parseArgs({
-    options: {
-      input: { type: 'string' },
-      until: { type: 'string' },
-      days: { type: 'string' },
-      max: { type: 'string' },
-      concurrency: { type: 'string' },
-      out: { type: 'string' },
-      rules: { type: 'string' },
-      registry: { type: 'string' },
-    },
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        input: { type: 'string' },
+        until: { type: 'string' },
+        days: { type: 'string' },
+        max: { type: 'string' },
+        concurrency: { type: 'string' },
+        out: { type: 'string' },
+        rules: { type: 'string' },
+        registry: { type: 'string' },
+      },
+    }));
+  } catch (err) {
+    // an unknown flag, a flag without its value, a positional argument
+    if (err instanceof TypeError && String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS'))
+      throw new UsageError(err.message);
+    throw err;
+  }
   const positive = (name: string, text: string | undefined, fallback: number) => {
     const v = text === undefined ? fallback : Number(text);
     if (!Number.isInteger(v) || v <= 0)
@@ -126,6 +140,58 @@ function options() {
     /** A registry whose promoted version was trained at `until` (skips the minute of training). */
     registry: values.registry === undefined ? undefined : resolve(values.registry),
   };
+}
+
+/** Fails with exit 3 unless `file` is a non-empty file (before the minute of training). */
+function checkInput(file: string): void {
+  let stat;
+  try {
+    stat = statSync(file);
+  } catch {
+    throw new ExitError(`input file not found: ${file}`, 3);
+  }
+  if (!stat.isFile()) throw new ExitError(`input ${file} is not a file`, 3);
+  if (stat.size === 0) throw new ExitError(`input file ${file} is empty: expected an Online Retail CSV`, 3);
+}
+
+/**
+ * What reading the input throws, as an exit code: not an Online Retail file (a wrong header, a broken
+ * gzip) 3, as `train` reports it; a training failure its own code (3 input, 4 no data before the cut-off).
+ */
+function inputFailure(file: string): (err: unknown) => never {
+  return (err) => {
+    if (err instanceof SourceFormatError) throw new ExitError(err.message, 3);
+    if (err instanceof TrainError) throw new ExitError(err.message, err.exitCode);
+    if (err instanceof Error && String((err as { code?: unknown }).code).startsWith('Z_'))
+      throw new ExitError(`input ${file} is not a gzip file: ${err.message}`, 3);
+    throw err;
+  };
+}
+
+/** Fails with exit 3 unless `dir` is an existing directory. */
+function checkRegistry(dir: string): void {
+  let stat;
+  try {
+    stat = statSync(dir);
+  } catch {
+    throw new ExitError(`--registry ${dir} not found: give a model registry trained at --until`, 3);
+  }
+  if (!stat.isDirectory()) throw new ExitError(`--registry ${dir} is not a directory`, 3);
+}
+
+/**
+ * Fails with a usage error unless `dir` exists as a writable directory or can be created (its nearest
+ * existing ancestor is a writable directory), so a bad `--out` is refused before the evaluation.
+ */
+function checkOut(dir: string): void {
+  let at = dir;
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  try {
+    if (!statSync(at).isDirectory()) throw new Error(`${at} is not a directory`);
+    accessSync(at, constants.W_OK);
+  } catch (err) {
+    throw new UsageError(`--out ${dir} cannot be written: ${(err as Error).message}`);
+  }
 }
 
 async function ask(stack: Stack, a: Ask): Promise<{ ids: string[]; fallback: boolean; ms: number }> {
@@ -156,8 +222,10 @@ function offlineRows(summaryFile: string, cut: string): Pick<MetricRow, 'protoco
 
 async function main(): Promise<void> {
   const opts = options();
-  if (!existsSync(opts.input)) throw new ExitError(`input file not found: ${opts.input}`, 3);
-  // a bad rule file fails before the minute of training
+  // what the user gave is checked before the minute of training
+  checkInput(opts.input);
+  if (opts.registry) checkRegistry(opts.registry);
+  checkOut(opts.out);
   const rules = loadRuleConfig(opts.rulesFile);
   const end = opts.until + opts.days * DAY;
   // a temporary registry unless --registry names one already trained at this cut-off
@@ -168,7 +236,12 @@ async function main(): Promise<void> {
     let manifest: Manifest;
     if (opts.registry) {
       const registry = new ModelRegistry(registryDir);
-      manifest = await registry.manifest(await promotedVersion(registry));
+      try {
+        manifest = await registry.manifest(await promotedVersion(registry));
+      } catch (err) {
+        if (err instanceof RegistryError) throw new ExitError(`--registry ${registryDir}: ${err.message}`, 3);
+        throw err;
+      }
       if (manifest.until.slice(0, 10) !== opts.untilText) {
         throw new UsageError(
           `--registry ${registryDir}: the promoted version ${manifest.version} was trained until ${manifest.until}, not ${opts.untilText}`,
@@ -183,14 +256,19 @@ async function main(): Promise<void> {
         input: opts.input,
         until: opts.until,
         registryRoot: registryDir,
-      });
+      }).catch(inputFailure(opts.input));
       console.log(
         `evaluate:served: model ${manifest.version} trained in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
       );
     }
-    const bundle = await loadPromotedBundle(registryDir);
+    // the test days are read before the model is loaded: a bad input file fails first
+    const data = await readOnlineRetail(opts.input, { until: end }).catch(inputFailure(opts.input));
+    const bundle = await loadPromotedBundle(registryDir).catch((err: unknown) => {
+      if (err instanceof RegistryError && opts.registry)
+        throw new ExitError(`--registry ${registryDir}: ${err.message}`, 3);
+      throw err;
+    });
     const catalogue = new Set(bundle.catalogue.keys());
-    const data = await readOnlineRetail(opts.input, { until: end });
     const cases = buildCases(data.interactions, opts.until, end, catalogue);
     const time = (ts: number) => new Date(ts).toISOString();
     const country = (c: string | null) => (c ? { country: c } : {});

@@ -5,15 +5,26 @@
  * `fallback`, `items` with product id, title, score, reason code and reason), from the same recommender
  * the subgraph serves, business rules and the "never repeat the last sends" rule included. With
  * `--record` each written list is remembered as a send (needs `REDIS_URL`: the live store that the
- * servers read). Exit codes: 0 ok, 2 usage, 3 users file missing or empty, 5 registry error.
+ * servers read). Exit codes: 0 ok, 2 usage (a bad flag, an `--out` file that cannot be written, a bad
+ * `REDIS_URL` or `RULES_FILE`), 3 users file missing or empty, 5 registry error, 6 Redis unreachable.
  */
-import { createWriteStream, readFileSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { isValidId, normaliseUserId, progressBar } from '@recs/core';
 import { createMemoryFeatureStore, createRedisFeatureStore } from '@recs/feature-store';
-import { ModelRegistry } from '@recs/pipeline';
-import { CliError, batchRecommender, runCli } from './batchCli';
+import { ModelRegistry, RegistryError } from '@recs/pipeline';
+import {
+  CliError,
+  EXIT,
+  batchRecommender,
+  batchRules,
+  checkRedisUrl,
+  isRedisConnectionError,
+  redisUnreachable,
+  requireRedis,
+  runCli,
+} from './batchCli';
 import { parseRecommendationRequest } from './RecommendationRequest';
 import { liveKeyPrefixFor } from '@recs/events';
 
@@ -25,7 +36,7 @@ function readUsers(file: string): string[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new CliError(`--users ${file} cannot be read: ${(err as Error).message}`, 3);
+    throw new CliError(`--users ${file} cannot be read: ${(err as Error).message}`, EXIT.input);
   }
   const ids: string[] = [];
   text.split('\n').forEach((line, i) => {
@@ -37,6 +48,20 @@ function readUsers(file: string): string[] {
   });
   if (ids.length === 0) throw new CliError(`--users ${file} holds no user ids`, 3);
   return [...new Set(ids)];
+}
+
+/**
+ * Fails with exit 2 unless `file` can be opened for writing (a missing or non-directory parent, no
+ * permission), before any list is computed. Leaves an existing file as it is and no new file behind.
+ */
+function checkWritable(file: string): void {
+  const existed = existsSync(file);
+  try {
+    closeSync(openSync(file, 'a'));
+  } catch (err) {
+    throw new CliError(`--out ${file} cannot be written: ${(err as Error).message}`, EXIT.usage);
+  }
+  if (!existed) unlinkSync(file);
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -62,24 +87,61 @@ async function main(argv: string[]): Promise<void> {
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
     throw new CliError(`--limit must be an integer in 1..100; received ${JSON.stringify(values.limit)}`, 2);
   }
-  const redisUrl = process.env.REDIS_URL;
+  const redisUrl = process.env.REDIS_URL ? checkRedisUrl(process.env.REDIS_URL) : undefined;
   if (values.record && !redisUrl) {
     throw new CliError(
       '--record needs REDIS_URL: sends are remembered in the live store the servers read',
-      2,
+      EXIT.usage,
     );
   }
+  // what the user gave is checked before the seconds of loading the model
+  if (values.out) checkWritable(values.out);
+  batchRules();
+  const listed = values.users ? readUsers(values.users) : undefined;
 
+  let lastError: Error | undefined;
   const store = redisUrl
-    ? createRedisFeatureStore({ url: redisUrl, keyPrefix: liveKeyPrefixFor(redisUrl) })
+    ? createRedisFeatureStore({
+        url: redisUrl,
+        keyPrefix: liveKeyPrefixFor(redisUrl),
+        pingTimeoutMs: 3_000,
+        // an unreachable Redis is reported once, below, not per reconnection attempt
+        onError: (err) => (lastError = err),
+      })
     : createMemoryFeatureStore({ keyPrefix: liveKeyPrefixFor(undefined) });
-  const { recommender, bundle, close } = await batchRecommender('email', values.registry!, store);
-  const users = values.users ? readUsers(values.users) : await allCustomers(values.registry!, bundle.version);
-  const out = values.out ? createWriteStream(values.out) : process.stdout;
-  const progress = progressBar('email', users.length);
-  let written = 0;
-  let fallbacks = 0;
+  if (redisUrl) {
+    try {
+      await requireRedis(redisUrl, () => store.ping(), { lastError: () => lastError });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+  let batch;
   try {
+    batch = await batchRecommender('email', values.registry!, store);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const { recommender, bundle, close } = batch;
+  let written = 0;
+  let recorded = 0;
+  let fallbacks = 0;
+  let progress: ReturnType<typeof progressBar> | undefined;
+  let out: NodeJS.WritableStream | undefined;
+  // a write error (disk full...) is kept and reported, not thrown as an unhandled 'error' event
+  let writeError: Error | undefined;
+  try {
+    const users = listed ?? (await allCustomers(values.registry!, bundle.version));
+    if (values.out) {
+      const file = createWriteStream(values.out);
+      file.on('error', (err) => (writeError ??= err));
+      out = file;
+    } else {
+      out = process.stdout;
+    }
+    progress = progressBar('email', users.length);
     for (const userId of users) {
       const list = await recommender.recommend(parseRecommendationRequest(userId, 'EMAIL', limit, {}));
       const line = {
@@ -95,23 +157,44 @@ async function main(argv: string[]): Promise<void> {
           reason: i.reason,
         })),
       };
-      if (!out.write(`${JSON.stringify(line)}\n`)) await once(out, 'drain');
-      if (values.record)
-        await recommender.recordEmailSend(
-          userId,
-          line.items.map((i) => i.productId),
-        );
+      if (!out.write(`${JSON.stringify(line)}\n`))
+        await once(out, 'drain').catch((err: Error) => (writeError ??= err));
+      if (writeError) break;
       written++;
+      if (values.record) {
+        try {
+          await recommender.recordEmailSend(
+            userId,
+            line.items.map((i) => i.productId),
+          );
+        } catch (err) {
+          if (!isRedisConnectionError(err)) throw err;
+          throw redisUnreachable(
+            redisUrl!,
+            `${(lastError ?? (err as Error)).message}; ${written} lists written${values.out ? ` to ${values.out}` : ''}, only the first ${recorded} recorded as sent (the list of ${userId} was not)`,
+          );
+        }
+        recorded++;
+      }
       if (list.fallback) fallbacks++;
       progress.tick();
     }
   } finally {
-    progress.done();
-    if (out !== process.stdout) {
-      out.end();
-      await once(out, 'finish');
+    progress?.done();
+    if (out && out !== process.stdout) {
+      const file = out;
+      if (!writeError) {
+        file.end();
+        await once(file, 'finish').catch((err: Error) => (writeError ??= err));
+      }
     }
     await close();
+  }
+  if (writeError) {
+    throw new CliError(
+      `--out ${values.out} cannot be written: ${writeError.message} (${written} lists written${values.record ? `, ${recorded} recorded as sent` : ''})`,
+      EXIT.usage,
+    );
   }
   process.stderr.write(
     `email: ${written} lists of up to ${limit} products${values.record ? ', recorded as sent' : ''}` +
@@ -121,8 +204,14 @@ async function main(argv: string[]): Promise<void> {
 
 /** Every customer the model version knows (its per-user features). */
 async function allCustomers(registry: string, version: string): Promise<string[]> {
-  const users = await new ModelRegistry(registry).read<Record<string, unknown>>(version, 'userFeatures');
-  return Object.keys(users);
+  try {
+    const users = await new ModelRegistry(registry).read<Record<string, unknown>>(version, 'userFeatures');
+    return Object.keys(users);
+  } catch (err) {
+    if (err instanceof RegistryError)
+      throw new CliError(`model registry ${registry}: ${err.message}`, EXIT.registry);
+    throw err;
+  }
 }
 
 runCli('email', () => main(process.argv.slice(2)));

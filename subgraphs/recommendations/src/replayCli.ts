@@ -6,8 +6,10 @@
  * get, from the served lists and clicks an experiment logged, before the candidate gets any traffic.
  * Needs `REDIS_URL` (the exposure log and the live store the servers use). Prints one JSON report:
  * IPS and SNIPS with standard errors, effective sample size, the candidate's coverage by the logged
- * variants, and each variant's observed click-through in the same logs. Exit codes: 0 ok, 2 usage or
- * invalid candidate, 3 unknown experiment or too few logged lists, 5 registry error.
+ * variants, and each variant's observed click-through in the same logs. Exit codes: 0 ok, 2 usage,
+ * invalid candidate (not a JSON object, an unknown key, a value out of range, a model version that is
+ * not served) or a bad `REDIS_URL` / `RULES_FILE`, 3 unknown experiment, too few logged lists or a
+ * variant on a model version that is not served, 5 registry error, 6 Redis unreachable.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -20,19 +22,64 @@ import {
   validateExperiments,
   type VariantConfig,
 } from '@recs/experiments';
-import { CliError, batchRecommender, runCli } from './batchCli';
-import { replayExperiment } from './experiments/replay';
+import {
+  CliError,
+  EXIT,
+  batchRecommender,
+  checkRedisUrl,
+  isRedisConnectionError,
+  redisUnreachable,
+  requireRedis,
+  runCli,
+} from './batchCli';
+import { ReplayConfigError, replayExperiment } from './experiments/replay';
 import { liveKeyPrefixFor } from '@recs/events';
 
 const USAGE = 'usage: replay --experiment ID --candidate FILE.json [--max 5000] [--registry DIR]';
 
+/** The keys of a `VariantConfig` and the JSON type of each. */
+const CANDIDATE_KEYS: Record<keyof VariantConfig, 'string' | 'boolean' | 'object'> = {
+  modelVersion: 'string',
+  ranker: 'boolean',
+  sourceWeights: 'object',
+  rules: 'object',
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
 function readCandidate(file: string): VariantConfig {
-  let config: VariantConfig;
+  let raw: unknown;
   try {
-    config = JSON.parse(readFileSync(file, 'utf8')) as VariantConfig;
+    raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new CliError(`--candidate ${file} is not readable JSON: ${(err as Error).message}`, 2);
+    throw new CliError(`--candidate ${file} is not readable JSON: ${(err as Error).message}`, EXIT.usage);
   }
+  if (!isObject(raw)) {
+    throw new CliError(
+      `--candidate ${file}: a variant configuration must be a JSON object; received ${JSON.stringify(raw)}`,
+      EXIT.usage,
+    );
+  }
+  // the shape first: a misspelt key (sourceWeight) would otherwise be ignored without a word
+  const problems: string[] = [];
+  const unknown = Object.keys(raw).filter((k) => !Object.hasOwn(CANDIDATE_KEYS, k));
+  if (unknown.length > 0) {
+    problems.push(
+      `unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')} (expected ${Object.keys(CANDIDATE_KEYS).join(', ')})`,
+    );
+  }
+  for (const [key, type] of Object.entries(CANDIDATE_KEYS)) {
+    const value = raw[key];
+    if (value === undefined) continue;
+    if (type === 'object' ? !isObject(value) : typeof value !== type) {
+      problems.push(
+        `${key} must be ${type === 'object' ? 'a JSON object' : `a ${type}`}; received ${JSON.stringify(value)}`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new CliError(`--candidate ${file}: ${problems.join('; ')}`, EXIT.usage);
+  const config = raw as VariantConfig;
   try {
     // the candidate is checked as a variant would be
     validateExperiments([
@@ -46,7 +93,8 @@ function readCandidate(file: string): VariantConfig {
       },
     ]);
   } catch (err) {
-    if (err instanceof ExperimentConfigError) throw new CliError(`--candidate ${file}: ${err.message}`, 2);
+    if (err instanceof ExperimentConfigError)
+      throw new CliError(`--candidate ${file}: ${err.message}`, EXIT.usage);
     throw err;
   }
   return config;
@@ -65,26 +113,30 @@ async function main(argv: string[]): Promise<void> {
       },
     }));
   } catch (err) {
-    throw new CliError(`${(err as Error).message}\n${USAGE}`, 2);
+    throw new CliError(`${(err as Error).message}\n${USAGE}`, EXIT.usage);
   }
   if (!values.experiment || !values.candidate)
-    throw new CliError(`--experiment and --candidate are required\n${USAGE}`, 2);
+    throw new CliError(`--experiment and --candidate are required\n${USAGE}`, EXIT.usage);
   const max = Number(values.max);
   if (!Number.isInteger(max) || max < 2)
-    throw new CliError(`--max must be an integer >= 2; received ${values.max}`, 2);
-  const redisUrl = process.env.REDIS_URL;
-  if (!redisUrl)
-    throw new CliError('needs REDIS_URL: the experiment, its exposures and clicks are on Redis', 2);
+    throw new CliError(`--max must be an integer >= 2; received ${values.max}`, EXIT.usage);
+  if (!process.env.REDIS_URL)
+    throw new CliError('needs REDIS_URL: the experiment, its exposures and clicks are on Redis', EXIT.usage);
+  const redisUrl = checkRedisUrl(process.env.REDIS_URL);
   const candidate = readCandidate(values.candidate);
   const redis = createRedisClient(redisUrl, {
     connectionName: 'recs-replay',
     redis: { maxRetriesPerRequest: 2 },
   });
+  // an unreachable Redis is reported once, below, not per reconnection attempt
+  let lastError: Error | undefined;
+  redis.on('error', (err: Error) => (lastError = err));
   try {
+    await requireRedis(redisUrl, () => redis.ping().then(() => true), { lastError: () => lastError });
     const experiment = (await createRedisExperimentStore(redis).list()).experiments.find(
       (e) => e.id === values.experiment,
     );
-    if (!experiment) throw new CliError(`no experiment ${JSON.stringify(values.experiment)}`, 3);
+    if (!experiment) throw new CliError(`no experiment ${JSON.stringify(values.experiment)}`, EXIT.input);
     const batch = await batchRecommender(
       'replay',
       values.registry!,
@@ -100,12 +152,20 @@ async function main(argv: string[]): Promise<void> {
       onProgress: (_done, total) => (progress ??= progressBar('replay', total)).tick(),
     }).catch((err: unknown) => {
       if (err instanceof RangeError && err.message.startsWith('too few')) {
-        throw new CliError(`experiment ${experiment.id}: ${err.message}`, 3);
+        throw new CliError(`experiment ${experiment.id}: ${err.message}`, EXIT.input);
+      }
+      if (err instanceof ReplayConfigError) {
+        throw err.of === 'candidate'
+          ? new CliError(`--candidate ${values.candidate}: ${err.message}`, EXIT.usage)
+          : new CliError(`experiment ${experiment.id} cannot be replayed: ${err.message}`, EXIT.input);
       }
       throw err;
     });
     progress?.done();
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } catch (err) {
+    if (isRedisConnectionError(err)) throw redisUnreachable(redisUrl, (lastError ?? (err as Error)).message);
+    throw err;
   } finally {
     redis.disconnect();
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -98,4 +99,106 @@ test('bad usage and a missing users file exit with their codes and a message', a
       (err: { code: number; stderr: string }) => err.code === code && message.test(err.stderr),
     );
   }
+});
+
+/** A port nothing listens on (taken from the OS, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((res) => server.close(() => res()));
+  return port;
+}
+
+/** What is wrong with a command's result: another exit code, no message, a stack trace, a password. */
+function cliProblems(
+  c: { name: string; code: number; message: RegExp },
+  r: { code: number; stderr: string },
+): string[] {
+  const out: string[] = [];
+  if (r.code !== c.code) out.push(`${c.name}: exit ${r.code}, expected ${c.code}`);
+  if (!c.message.test(r.stderr)) out.push(`${c.name}: no message ${c.message}`);
+  if (/\n\s+at /.test(r.stderr)) out.push(`${c.name}: a stack trace`);
+  if (/hunter2secret/.test(r.stderr)) out.push(`${c.name}: the password`);
+  return out.length ? [...out, `${c.name} stderr: ${r.stderr.trim().slice(0, 300)}`] : [];
+}
+
+test('bad output, rule file and Redis exit with their codes and a message, never a stack', async () => {
+  const registry = await trainedRegistry();
+  const users = join(dir, 'bad-input-users.txt');
+  writeFileSync(users, `${USERS.join('\n')}\n`);
+  const aFile = join(dir, 'a-file');
+  writeFileSync(aFile, 'not a directory\n');
+  const notJson = join(dir, 'rules-not-json.json');
+  writeFileSync(notJson, '{"version": ');
+  const port = await closedPort();
+  const cases: {
+    name: string;
+    args: string[];
+    env: Record<string, string>;
+    code: number;
+    message: RegExp;
+  }[] = [
+    {
+      name: '--out under a regular file',
+      args: ['--out', join(aFile, 'x.jsonl')],
+      env: {},
+      code: 2,
+      message: /--out .*a-file\/x\.jsonl cannot be written: ENOTDIR/,
+    },
+    {
+      name: 'missing RULES_FILE',
+      args: [],
+      env: { RULES_FILE: join(dir, 'no-rules.json') },
+      code: 2,
+      message: /RULES_FILE .*no-rules\.json cannot be read/,
+    },
+    {
+      name: 'RULES_FILE not JSON',
+      args: [],
+      env: { RULES_FILE: notJson },
+      code: 2,
+      message: /RULES_FILE .*rules-not-json\.json is not JSON/,
+    },
+    {
+      name: 'REDIS_URL not a URL',
+      args: [],
+      env: { REDIS_URL: 'notaurl' },
+      code: 2,
+      message: /REDIS_URL: not a Redis URL: "notaurl"/,
+    },
+    {
+      name: 'Redis down with --record',
+      args: ['--record', '--out', join(dir, 'never.jsonl')],
+      env: { REDIS_URL: `redis://:hunter2secret@127.0.0.1:${port}` },
+      code: 6,
+      message: new RegExp(`Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port} unreachable`),
+    },
+  ];
+  // every case is checked (each a child process, in parallel) and every problem reported at once
+  const problems = await Promise.all(
+    cases.map(async (c) => {
+      const result = await run(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'subgraphs/recommendations/src/emailCli.ts',
+          '--users',
+          users,
+          ...c.args,
+          '--registry',
+          registry,
+        ],
+        { env: { ...process.env, REDIS_URL: '', RULES_FILE: '', ...c.env } },
+      ).then(
+        (r) => ({ code: 0, ...r }),
+        (err: { code: number; stdout: string; stderr: string }) => err,
+      );
+      return cliProblems(c, result);
+    }),
+  );
+  assert.deepEqual(problems.flat(), []);
+  // nothing half-written: the output of the run that could not reach Redis was never created
+  assert.equal(existsSync(join(dir, 'never.jsonl')), false);
 });

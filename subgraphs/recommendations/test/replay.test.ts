@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -12,12 +13,15 @@ import { OutcomeStore, createRedisExperimentStore, validateExperiments } from '@
 import { testRedis } from '@recs/testkit';
 import { trainedRegistry } from '@recs/testkit/registry';
 import { createMemoryFeatureStore } from '@recs/feature-store';
+import { ModelRegistry, promotedVersion } from '@recs/pipeline';
 import { batchRecommender } from '../src/batchCli';
 import { parseRecommendationRequest } from '../src/RecommendationRequest';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'recs-replay-'));
 const ID = `replay-${process.pid}`;
+/** An experiment of the bad-input test: a variant on a model version replay does not serve. */
+const BAD = `${ID}-bad`;
 let client: Redis | undefined;
 after(async () => {
   rmSync(dir, { recursive: true, force: true });
@@ -25,7 +29,7 @@ after(async () => {
     // this test's experiment and lists only (other tests keep to prefixes of their own)
     const keys = await client.keys(`recs-exp:*${ID}*`);
     if (keys.length) await client.del(...keys);
-    await client.hdel('recs-exp:experiments', ID);
+    await client.hdel('recs-exp:experiments', ID, BAD);
     client.disconnect();
   }
 });
@@ -132,4 +136,121 @@ test('replay: usage errors, then a report over an experiment’s logged lists', 
     { control: [2, 1], 'no-ranker': [2, 1] },
   );
   assert.ok(report.coverage >= 0 && report.coverage <= 1);
+});
+
+/** A port nothing listens on (taken from the OS, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((res) => server.close(() => res()));
+  return port;
+}
+
+test('replay: a bad candidate, REDIS_URL or model version exits with its code and a message, never a stack', async () => {
+  const { url } = await testRedis();
+  const registry = await trainedRegistry();
+  const env = { REDIS_URL: url, MODEL_REGISTRY_DIR: registry };
+  const promoted = await promotedVersion(new ModelRegistry(registry));
+  const other = 'v20000101T000000Z-00000000';
+  client ??= new Redis(url);
+  // a draft (never served) whose second variant names a model version replay does not serve
+  await createRedisExperimentStore(client).change(
+    BAD,
+    () => ({
+      id: BAD,
+      layer: BAD,
+      status: 'DRAFT',
+      salt: BAD,
+      traffic: { from: 0, to: 100 },
+      variants: [
+        { name: 'control', allocation: 50 },
+        { name: 'old-model', allocation: 50, config: { modelVersion: other } },
+      ],
+    }),
+    { actor: 'test', action: 'create', reason: 'replay bad-input test', automatic: false },
+    validateExperiments,
+  );
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const good = file('good.json', JSON.stringify({ sourceWeights: { buy_again: 1.5 } }));
+  const port = await closedPort();
+  const cases: {
+    name: string;
+    candidate: string;
+    env?: Record<string, string>;
+    code: number;
+    message: RegExp;
+  }[] = [
+    {
+      name: 'null candidate',
+      candidate: file('null.json', 'null'),
+      code: 2,
+      message: /a variant configuration must be a JSON object; received null/,
+    },
+    {
+      name: 'array candidate',
+      candidate: file('array.json', '[{"ranker": false}]'),
+      code: 2,
+      message: /must be a JSON object; received \[/,
+    },
+    {
+      name: 'misspelt key',
+      candidate: file('typo.json', JSON.stringify({ sourceWeight: { buy_again: 2 } })),
+      code: 2,
+      message: /unknown key "sourceWeight" \(expected modelVersion, ranker, sourceWeights, rules\)/,
+    },
+    {
+      name: 'wrong types',
+      candidate: file('types.json', JSON.stringify({ ranker: 'no', sourceWeights: [1] })),
+      code: 2,
+      message: /ranker must be a boolean; received "no"; sourceWeights must be a JSON object; received \[1\]/,
+    },
+    {
+      name: 'candidate on a model version that is not served',
+      candidate: file('version.json', JSON.stringify({ modelVersion: other })),
+      code: 2,
+      message: new RegExp(
+        `names model version "${other}", which is not served: replay serves the promoted version ${promoted} only`,
+      ),
+    },
+    {
+      name: 'variant on a model version that is not served',
+      candidate: good,
+      code: 3,
+      message: new RegExp(
+        `experiment ${BAD} cannot be replayed: variant old-model names model version "${other}"`,
+      ),
+    },
+    {
+      name: 'REDIS_URL not a URL',
+      candidate: good,
+      env: { REDIS_URL: 'notaurl' },
+      code: 2,
+      message: /REDIS_URL: not a Redis URL: "notaurl"/,
+    },
+    {
+      name: 'Redis down',
+      candidate: good,
+      env: { REDIS_URL: `redis://:hunter2secret@127.0.0.1:${port}` },
+      code: 6,
+      message: new RegExp(`Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port} unreachable`),
+    },
+  ];
+  // every case is checked (each a child process, in parallel) and every problem reported at once
+  const problems = await Promise.all(
+    cases.map(async (c) => {
+      const r = await replay({ ...env, ...c.env }, '--experiment', BAD, '--candidate', c.candidate);
+      const out: string[] = [];
+      if (r.code !== c.code) out.push(`${c.name}: exit ${r.code}, expected ${c.code}`);
+      if (!c.message.test(r.stderr)) out.push(`${c.name}: no message ${c.message}`);
+      if (/\n\s+at /.test(r.stderr)) out.push(`${c.name}: a stack trace`);
+      if (/hunter2secret/.test(r.stderr)) out.push(`${c.name}: the password`);
+      return out.length ? [...out, `${c.name} stderr: ${r.stderr.trim().slice(0, 300)}`] : [];
+    }),
+  );
+  assert.deepEqual(problems.flat(), []);
 });

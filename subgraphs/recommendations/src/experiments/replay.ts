@@ -15,10 +15,25 @@ export interface ReplayReport extends ReplayEstimate {
 }
 
 /**
+ * A configuration replay cannot serve: `of` says whose (the candidate's, or a variant's of the
+ * experiment), so a command can tell a bad candidate from an experiment it cannot replay.
+ */
+export class ReplayConfigError extends Error {
+  constructor(
+    message: string,
+    readonly of: 'candidate' | 'variant',
+  ) {
+    super(message);
+    this.name = 'ReplayConfigError';
+  }
+}
+
+/**
  * Replays a candidate variant configuration on an experiment's served lists: every logged request is
  * served again by `recommender` under each variant's configuration and the candidate's (the products
  * each would show now), and {@link replayEstimate} weighs the logged clicks. Variants and candidates
- * must run on `recommender`'s model version.
+ * must run on `recommender`'s model version: a configuration naming another throws a
+ * {@link ReplayConfigError} naming both.
  */
 export async function replayExperiment(opts: {
   experiment: Experiment;
@@ -29,10 +44,27 @@ export async function replayExperiment(opts: {
   onProgress?: (done: number, total: number) => void;
 }): Promise<ReplayReport> {
   const { experiment, recommender } = opts;
-  for (const c of [opts.candidate, ...experiment.variants.map((v) => v.config ?? {})]) {
-    if (c.modelVersion && c.modelVersion !== recommender.modelVersion) {
-      throw new Error(
-        `replay serves model version ${recommender.modelVersion} only; a configuration names ${c.modelVersion}`,
+  const served = recommender.modelVersion;
+  const configs = [
+    { of: 'candidate' as const, name: 'the candidate', config: opts.candidate },
+    ...experiment.variants.map((v) => ({
+      of: 'variant' as const,
+      name: `variant ${v.name}`,
+      config: v.config ?? {},
+    })),
+  ];
+  for (const { of, name, config } of configs) {
+    if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+      throw new ReplayConfigError(
+        `${name}: a configuration must be a JSON object; received ${JSON.stringify(config)}`,
+        of,
+      );
+    }
+    const version = config.modelVersion;
+    if (version !== undefined && version !== served) {
+      throw new ReplayConfigError(
+        `${name} names model version ${JSON.stringify(version)}, which is not served: replay serves the promoted version ${served} only`,
+        of,
       );
     }
   }
