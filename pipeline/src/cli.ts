@@ -20,6 +20,10 @@ const USAGE = `usage:
 
 class UsageError extends Error {}
 
+/** Upper bounds of the numeric flags: far above any sensible value, far below overflowing a date. */
+const MAX_DAYS = 3660;
+const MAX_K = 1000;
+
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -38,6 +42,14 @@ async function main(argv: string[]): Promise<void> {
   });
   const registryRoot = resolve(values.registry ?? process.env.MODEL_REGISTRY_DIR ?? 'var/models');
   const [command, sub, arg] = positionals;
+  // positionals each command takes (the command itself included): anything after them is a mistake
+  const arity = command === 'models' ? (sub === 'promote' ? 3 : 2) : 1;
+  if (positionals.length > arity) {
+    const extra = positionals.slice(arity);
+    throw new UsageError(
+      `unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((a) => JSON.stringify(a)).join(' ')}`,
+    );
+  }
   if (command === 'train' || command === 'evaluate') {
     const dataset = values.dataset;
     if (!dataset || !(DATASETS as readonly string[]).includes(dataset)) {
@@ -54,8 +66,8 @@ async function main(argv: string[]): Promise<void> {
       return ms;
     });
     if (command === 'evaluate') {
-      const days = positiveInt('--days', values.days ?? '31');
-      const k = positiveInt('--k', values.k ?? '10');
+      const days = positiveInt('--days', values.days ?? '31', MAX_DAYS);
+      const k = positiveInt('--k', values.k ?? '10', MAX_K);
       await runEvaluation({
         dataset: dataset as DatasetName,
         input: resolve(values.input),
@@ -87,9 +99,12 @@ async function main(argv: string[]): Promise<void> {
     const registry = new ModelRegistry(registryRoot);
     if (sub === 'list') {
       const current = await registry.current();
-      for (const m of await registry.list()) {
+      for (const { version, manifest: m, problem } of await registry.entries()) {
+        const mark = version === current ? '*' : ' ';
         console.log(
-          `${m.version === current ? '*' : ' '} ${m.version}  until ${m.until}  ${m.dataset}  created ${m.createdAt}`,
+          m
+            ? `${mark} ${version}  until ${m.until}  ${m.dataset}  created ${m.createdAt}`
+            : `${mark} ${version}  CORRUPT: ${problem}`,
         );
       }
       return;
@@ -109,10 +124,11 @@ async function main(argv: string[]): Promise<void> {
   throw new UsageError(`unknown command ${JSON.stringify(command)}`);
 }
 
-function positiveInt(flag: string, text: string): number {
+function positiveInt(flag: string, text: string, max: number): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1)
     throw new UsageError(`${flag} must be a positive integer; received ${JSON.stringify(text)}`);
+  if (n > max) throw new UsageError(`${flag} must be at most ${max}; received ${JSON.stringify(text)}`);
   return n;
 }
 

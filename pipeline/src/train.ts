@@ -16,6 +16,10 @@ import type { Manifest } from './registry/Manifest';
 import { chooseIndex } from '@recs/vector-index';
 import { buildItemIndex, itemIndexArtefacts } from './models/itemIndex';
 
+const DAY_MS = 86_400_000;
+/** Days before the cut-off that popularity (the fallback of every surface) counts purchases in. */
+export const POPULARITY_WINDOW_DAYS = 30;
+
 /** Datasets the trainer knows how to read. */
 export const DATASETS = ['online-retail'] as const;
 export type DatasetName = (typeof DATASETS)[number];
@@ -61,6 +65,9 @@ export async function train(opts: TrainOptions): Promise<Manifest> {
   } catch {
     throw new TrainError(`input file not found: ${opts.input}`, 3);
   }
+  // before the minute of training: a registry that cannot take the version fails now (exit 5)
+  const registry = new ModelRegistry(opts.registryRoot);
+  await registry.ensureWritable();
   const t0 = Date.now();
   const read = await readOnlineRetail(opts.input, { until: opts.until });
   log(`read ${read.report.rowsRead} rows, accepted ${read.report.accepted} in ${Date.now() - t0} ms`);
@@ -75,20 +82,33 @@ export async function train(opts: TrainOptions): Promise<Manifest> {
       4,
     );
   }
-  const t1 = Date.now();
-  const popularity = trainPopularity(data.interactions, { until: opts.until });
-  log(
-    `popularity: ${popularity.global.length} products, ${Object.keys(popularity.byCountry).length} countries in ${Date.now() - t1} ms`,
-  );
-  const t2 = Date.now();
-  const coPurchase = trainCoPurchase(data.interactions);
-  log(`co-purchase: ${coPurchase.length} pairs in ${Date.now() - t2} ms`);
   let min = Infinity;
   let max = -Infinity;
   for (const e of data.interactions) {
     if (e.ts < min) min = e.ts;
     if (e.ts > max) max = e.ts;
   }
+  // A cut-off long after the data would publish a model whose popularity lists (the fallback of every
+  // surface and the whole answer for new shoppers) are empty.
+  if (max < opts.until - POPULARITY_WINDOW_DAYS * DAY_MS) {
+    throw new TrainError(
+      `no purchases in the ${POPULARITY_WINDOW_DAYS} days before the cut-off ${isoDate(opts.until)}: ` +
+        `the data in ${opts.input} ends at ${isoDate(max)}; choose --until at most ` +
+        `${isoDate(max + POPULARITY_WINDOW_DAYS * DAY_MS)}`,
+      4,
+    );
+  }
+  const t1 = Date.now();
+  const popularity = trainPopularity(data.interactions, {
+    until: opts.until,
+    windowDays: POPULARITY_WINDOW_DAYS,
+  });
+  log(
+    `popularity: ${popularity.global.length} products, ${Object.keys(popularity.byCountry).length} countries in ${Date.now() - t1} ms`,
+  );
+  const t2 = Date.now();
+  const coPurchase = trainCoPurchase(data.interactions);
+  log(`co-purchase: ${coPurchase.length} pairs in ${Date.now() - t2} ms`);
   const categorised = categorisedShare(data.catalogue.values());
   log(`taxonomy: ${(100 * categorised).toFixed(1)}% of products in a category other than "other"`);
   const t3 = Date.now();
@@ -139,7 +159,6 @@ export async function train(opts: TrainOptions): Promise<Manifest> {
   };
   if (rankers.cart) extra['ranker-cart'] = exportTreeEnsemble(rankers.cart);
   if (rankers.home) extra['ranker-home'] = exportTreeEnsemble(rankers.home);
-  const registry = new ModelRegistry(opts.registryRoot);
   const t6 = Date.now();
   const manifest = await registry.publish(
     { ...artefacts, ...extra },

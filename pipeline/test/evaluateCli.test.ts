@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -42,6 +42,58 @@ test('evaluate: clear errors and exit codes for bad input', () => {
     assert.equal(r.status, code, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message);
   }
+});
+
+test('evaluate: out-of-range numbers, unreadable inputs, an unwritable --out and stray arguments', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'recs-eval-'));
+  const file = writeRetailFile([
+    '536365,85123A,HEART,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom',
+    '536366,71053,LANTERN,1,2010-12-02 08:26:00,3.39,17850.0,United Kingdom',
+  ]);
+  const notGzip = join(dir, 'plain.csv.gz');
+  writeFileSync(notGzip, readFileSync(file));
+  const aFile = join(dir, 'a-file');
+  writeFileSync(aFile, 'x');
+  const evaluate = (...args: string[]) => ['evaluate', '--dataset', 'online-retail', ...args];
+  const out = join(dir, 'out');
+  const cases: [string[], number, RegExp][] = [
+    [
+      evaluate('--input', file, '--until', '2010-12-02', '--days', '99999999999', '--out', out),
+      2,
+      /--days must be at most 3660; received "99999999999"/,
+    ],
+    [
+      evaluate('--input', file, '--until', '2010-12-02', '--k', '5000', '--out', out),
+      2,
+      /--k must be at most 1000; received "5000"/,
+    ],
+    [evaluate('--input', notGzip, '--until', '2010-12-02', '--out', out), 3, /is not a valid gzip file/],
+    [evaluate('--input', dir, '--until', '2010-12-02', '--out', out), 3, /is a directory/],
+    [
+      evaluate('--input', file, '--until', '2010-12-02', '--out', join(aFile, 'eval')),
+      2,
+      /--out .*a-file\/eval cannot hold the report: .*a-file is not a directory/,
+    ],
+    [
+      evaluate('--input', file, '--until', '2010-12-02', '--out', aFile),
+      2,
+      /--out .*a-file cannot hold the report: .*a-file is not a directory/,
+    ],
+    [
+      [...evaluate('--input', file, '--until', '2010-12-02', '--out', out), 'junk'],
+      2,
+      /unexpected argument "junk"/,
+    ],
+  ];
+  for (const [args, code, message] of cases) {
+    const r = run(...args);
+    assert.equal(r.status, code, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stderr, /^\s+at .+[(:]\d+/m, `${args.join(' ')}: no stack trace`);
+    // refused before any model is trained, not after the evaluation
+    assert.doesNotMatch(r.stderr, /training candidate models/, args.join(' '));
+  }
+  assert.ok(!existsSync(out), 'nothing written');
 });
 
 test('evaluate on the bundled data writes the report, charts and a JSON summary', () => {

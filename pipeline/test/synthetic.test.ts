@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
@@ -128,5 +129,56 @@ describe('synthetic Online Retail data', () => {
     assert.equal(manifest.vectorIndex?.meetsTargets, true);
     const stored = await new ModelRegistry(registryRoot).manifest(manifest.version);
     assert.deepEqual(stored.vectorIndex, manifest.vectorIndex);
+  });
+});
+
+describe('synth command line', () => {
+  const cli = join(import.meta.dirname, '..', 'src', 'synthetic', 'cli.ts');
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+
+  it('refuses bad flags, sizes past the generator’s limits and unusable paths with a message, not a crash', async (t) => {
+    const dir = await tempDir(t);
+    const aFile = join(dir, 'a-file');
+    await writeFile(aFile, 'x');
+    await mkdir(join(dir, 'a-dir'));
+    const notGzip = join(dir, 'plain.csv.gz');
+    await writeFile(notGzip, 'InvoiceNo,StockCode\n');
+    const ok = ['--products', '20', '--events', '100'];
+    const cases: [string[], number, RegExp][] = [
+      [['--bogus'], 2, /Unknown option '--bogus'/],
+      [[...ok, '--out', join(dir, 'nodir', 'x.csv')], 2, /--out .*: directory .*nodir does not exist/],
+      [[...ok, '--out', join(dir, 'a-dir')], 2, /--out .*a-dir: .*a-dir is a directory/],
+      [[...ok, '--out', join(aFile, 'x.csv')], 2, /--out .*: .*a-file is not a directory/],
+      [
+        ['--products', '20', '--events', '1e12', '--out', join(dir, 'x.csv')],
+        2,
+        /--events must be at most 100,000,000/,
+      ],
+      [['--products', '1e15', '--out', join(dir, 'x.csv')], 2, /--products must be at most 5,000,000/],
+      [
+        ['--products', '5000000', '--out', join(dir, 'x.csv')],
+        2,
+        /--events defaults to 116 x --products.*pass --events/,
+      ],
+      [['--products', '5', '--out', join(dir, 'x.csv')], 2, /--products must be at least 10/],
+      [[...ok, '--seed', '1.5', '--out', join(dir, 'x.csv')], 2, /--seed must be an integer/],
+      [['stats', '--products', 'abc'], 2, /--products must be an integer; received "abc"/],
+      [['stats', '--events', '20000000'], 2, /--events must be at most 10,000,000 for stats/],
+      [['fit', '--input', join(dir, 'missing.csv.gz')], 3, /input file not found: .*missing\.csv\.gz/],
+      [['fit', '--input', join(dir, 'a-dir')], 3, /a-dir is a directory/],
+      [['fit', '--input', notGzip], 3, /plain\.csv\.gz is not a valid gzip file/],
+      [['fit', 'extra'], 2, /unexpected argument\(s\) "extra"/],
+      [['nope'], 2, /unknown command "nope"/],
+    ];
+    for (const [args, code, message] of cases) {
+      const r = run(...args);
+      assert.equal(r.status, code, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message, args.join(' '));
+      assert.doesNotMatch(r.stderr, /^\s+at .+[(:]\d+/m, `${args.join(' ')}: no stack trace`);
+    }
+    const r = run(...ok, '--out', join(dir, 'small.csv'));
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { events: number }).events, 100);
   });
 });

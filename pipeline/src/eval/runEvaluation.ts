@@ -2,6 +2,7 @@ import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { readOnlineRetail } from '../ingest/onlineRetail';
 import { TrainError, type DatasetName } from '../train';
+import { directoryProblem } from '../registry/ModelRegistry';
 import { evaluate, type EvaluationResult } from './evaluate';
 import { markdownReport, ndcgChart } from './report';
 
@@ -49,6 +50,9 @@ export async function runEvaluation(opts: RunEvaluationOptions): Promise<Evaluat
   } catch {
     throw new TrainError(`input file not found: ${opts.input}`, 3);
   }
+  // before the evaluation (minutes), not after it: an output directory that cannot be written
+  const outProblem = await directoryProblem(opts.outDir, { create: false });
+  if (outProblem) throw new TrainError(`--out ${opts.outDir} cannot hold the report: ${outProblem}`, 2);
   const lastEnd = Math.max(...opts.cuts) + opts.days * DAY;
   const data = await readOnlineRetail(opts.input, { until: lastEnd });
   const results: EvaluationResult[] = [];
@@ -81,15 +85,26 @@ export async function runEvaluation(opts: RunEvaluationOptions): Promise<Evaluat
     }
     results.push(result);
   }
-  await mkdir(opts.outDir, { recursive: true });
   const charts = results.map((r) => `ndcg-${r.cut}.svg`);
-  for (const [i, r] of results.entries()) await writeFile(join(opts.outDir, charts[i]!), ndcgChart(r));
-  await writeFile(join(opts.outDir, 'report.md'), markdownReport(results, charts));
-  await writeFile(
-    join(opts.outDir, 'summary.json'),
-    JSON.stringify({ dataset: opts.dataset, input: relative(process.cwd(), opts.input), results }, null, 2) +
-      '\n',
-  );
+  try {
+    await mkdir(opts.outDir, { recursive: true });
+    for (const [i, r] of results.entries()) await writeFile(join(opts.outDir, charts[i]!), ndcgChart(r));
+    await writeFile(join(opts.outDir, 'report.md'), markdownReport(results, charts));
+    await writeFile(
+      join(opts.outDir, 'summary.json'),
+      JSON.stringify(
+        { dataset: opts.dataset, input: relative(process.cwd(), opts.input), results },
+        null,
+        2,
+      ) + '\n',
+    );
+  } catch (err) {
+    // checked writable above; this is the disk filling up or the directory removed meanwhile
+    throw new TrainError(
+      `cannot write the report to ${opts.outDir}: ${err instanceof Error ? err.message : String(err)}`,
+      1,
+    );
+  }
   log(`wrote ${join(opts.outDir, 'report.md')}, summary.json and ${charts.length} chart(s)`);
   return results;
 }

@@ -1,5 +1,7 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
 /**
@@ -11,8 +13,40 @@ import { createGunzip } from 'node:zlib';
 export async function* readCsv(
   path: string,
 ): AsyncGenerator<{ fields: string[]; line: number; unterminated?: boolean }> {
+  try {
+    if ((await stat(path)).isDirectory())
+      throw new SourceFormatError(`${path} is a directory, not a CSV file`);
+    yield* parseCsv(path);
+  } catch (err) {
+    throw unreadable(path, err);
+  }
+}
+
+/**
+ * The error to report for a failure while reading `path`: a missing, unreadable or non-file path, or
+ * a ".gz" file that is not valid gzip, becomes a {@link SourceFormatError} naming the file; anything
+ * else is passed through.
+ */
+function unreadable(path: string, err: unknown): unknown {
+  if (err instanceof SourceFormatError || !(err instanceof Error)) return err;
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  if (code === 'ENOENT') return new SourceFormatError(`${path}: file not found`);
+  if (code === 'EISDIR') return new SourceFormatError(`${path} is a directory, not a CSV file`);
+  if (code === 'EACCES' || code === 'EPERM' || code === 'ENOTDIR' || code === 'ELOOP')
+    return new SourceFormatError(`${path} cannot be read: ${err.message}`);
+  if (code.startsWith('Z_'))
+    return new SourceFormatError(
+      `${path} is not a valid gzip file (${err.message}); a ".gz" input must be a gzip-compressed CSV`,
+    );
+  return err;
+}
+
+async function* parseCsv(
+  path: string,
+): AsyncGenerator<{ fields: string[]; line: number; unterminated?: boolean }> {
   const raw = createReadStream(path);
-  const input = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  // pipeline, not pipe: an error of the file stream reaches the gunzip stream (and so the reader)
+  const input = path.endsWith('.gz') ? pipeline(raw, createGunzip(), () => {}) : raw;
   const lines = createInterface({ input, crlfDelay: Infinity });
   let fields: string[] = [];
   let field = '';
@@ -72,8 +106,11 @@ export async function* csvRecords(
       first = false;
       const got = rec.fields.map((f) => f.trim().replace(/^\uFEFF/, ''));
       if (header.some((h, i) => got[i] !== h)) {
+        const received = got.join(',');
         throw new SourceFormatError(
-          `${path} is not ${source} file: expected columns ${header.join(',')}; received ${got.join(',')}`,
+          `${path} is not ${source} file: expected columns ${header.join(',')}; received ${
+            received.length > 200 ? `${received.slice(0, 200)}...` : received
+          }`,
         );
       }
       continue;

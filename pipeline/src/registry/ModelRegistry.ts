@@ -1,10 +1,18 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, writeFile, appendFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, readdir, rename, stat, writeFile, appendFile, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { Manifest } from './Manifest';
 
-/** Thrown for registry misuse: unknown version, nothing to roll back to, a corrupt artefact. */
+/**
+ * Thrown for registry misuse or damage: unknown version, nothing to roll back to, a corrupt manifest
+ * or artefact, a registry directory that cannot be read or written.
+ */
 export class RegistryError extends Error {}
+
+/** One version directory of the registry as `models list` shows it: its manifest, or why it has none. */
+export type RegistryEntry =
+  | { version: string; manifest: Manifest; problem?: undefined }
+  | { version: string; manifest?: undefined; problem: string };
 
 const CURRENT = 'CURRENT';
 const HISTORY = 'HISTORY';
@@ -18,6 +26,15 @@ const VERSION = /^v\d{8}T\d{6}Z-[0-9a-f]{8}$/;
  */
 export class ModelRegistry {
   constructor(readonly root: string) {}
+
+  /**
+   * Checks, before any expensive work, that versions can be written: the registry directory exists and
+   * takes a file, or can be created (it is not, yet). Throws {@link RegistryError} naming the problem.
+   */
+  async ensureWritable(): Promise<void> {
+    const problem = await directoryProblem(this.root, { create: false });
+    if (problem) throw new RegistryError(`model registry ${this.root} is not usable: ${problem}`);
+  }
 
   /**
    * Writes a new version's artefacts and manifest; it is not served until promoted. A `Uint8Array`
@@ -43,40 +60,85 @@ export class ModelRegistry {
     const version = `v${stamp}-${digest.digest('hex').slice(0, 8)}`;
     const dir = join(this.root, version);
     const tmp = `${dir}.tmp-${process.pid}`;
-    await rm(tmp, { recursive: true, force: true });
-    await mkdir(tmp, { recursive: true });
     const files: Record<string, string> = {};
-    for (const [file, bytes] of blobs) {
-      await writeFile(join(tmp, file), bytes);
-      files[file] = createHash('sha256').update(bytes).digest('hex');
-    }
     const manifest: Manifest = { ...meta, version, files, createdAt: now.toISOString() };
-    await writeFile(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2));
-    await rm(dir, { recursive: true, force: true });
-    await rename(tmp, dir);
+    try {
+      const problem = await directoryProblem(this.root);
+      if (problem) throw new RegistryError(`model registry ${this.root} is not usable: ${problem}`);
+      await rm(tmp, { recursive: true, force: true });
+      await mkdir(tmp);
+      for (const [file, bytes] of blobs) {
+        await writeFile(join(tmp, file), bytes);
+        files[file] = createHash('sha256').update(bytes).digest('hex');
+      }
+      await writeFile(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2));
+      await rm(dir, { recursive: true, force: true });
+      await rename(tmp, dir);
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true }).catch(() => {});
+      if (err instanceof RegistryError) throw err;
+      throw new RegistryError(`cannot write model version ${version} to ${this.root}: ${message(err)}`);
+    }
     return manifest;
   }
 
-  /** All versions, newest first. */
+  /** All usable versions, newest first; a version whose manifest is missing or corrupt is left out. */
   async list(): Promise<Manifest[]> {
+    return (await this.entries()).flatMap((e) => (e.manifest ? [e.manifest] : []));
+  }
+
+  /**
+   * Every version directory, newest first, with its manifest or the reason it cannot be used (a
+   * missing, unparsable or invalid manifest). A registry directory that does not exist has none.
+   */
+  async entries(): Promise<RegistryEntry[]> {
     let names: string[];
     try {
       names = await readdir(this.root);
-    } catch {
-      return [];
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new RegistryError(`cannot read model registry ${this.root}: ${message(err)}`);
     }
-    const out: Manifest[] = [];
-    for (const name of names.filter((n) => VERSION.test(n))) out.push(await this.manifest(name));
-    return out.sort((a, b) => (a.version < b.version ? 1 : -1));
+    const out: RegistryEntry[] = [];
+    for (const version of names
+      .filter((n) => VERSION.test(n))
+      .sort()
+      .reverse()) {
+      try {
+        out.push({ version, manifest: await this.manifest(version) });
+      } catch (err) {
+        if (!(err instanceof RegistryError)) throw err;
+        out.push({ version, problem: err.message });
+      }
+    }
+    return out;
   }
 
+  /**
+   * The manifest of a version; {@link RegistryError} when the version does not exist or its manifest
+   * is not valid JSON or not a manifest (corrupt).
+   */
   async manifest(version: string): Promise<Manifest> {
     if (!VERSION.test(version)) throw new RegistryError(`not a model version: ${JSON.stringify(version)}`);
+    const file = join(this.root, version, 'manifest.json');
+    let text: string;
     try {
-      return JSON.parse(await readFile(join(this.root, version, 'manifest.json'), 'utf8')) as Manifest;
-    } catch {
-      throw new RegistryError(`model version ${version} does not exist in ${this.root}`);
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR')
+        throw new RegistryError(`model version ${version} does not exist in ${this.root}`);
+      throw new RegistryError(`cannot read the manifest ${file}: ${message(err)}`);
     }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new RegistryError(`manifest ${file} is corrupt: not valid JSON (${message(err)})`);
+    }
+    const problem = manifestProblem(value, version);
+    if (problem) throw new RegistryError(`manifest ${file} is corrupt: ${problem}`);
+    return value as Manifest;
   }
 
   /** The promoted version, or undefined when nothing was promoted yet. */
@@ -93,7 +155,6 @@ export class ModelRegistry {
   async promote(version: string): Promise<void> {
     await this.manifest(version);
     await this.writeCurrent(version);
-    await appendFile(join(this.root, HISTORY), `${version}\n`);
   }
 
   /** Re-promotes the version that was served before the current one; returns it. */
@@ -106,8 +167,13 @@ export class ModelRegistry {
     const previous = history[i];
     if (previous === undefined)
       throw new RegistryError('nothing to roll back to: only one version was ever promoted');
+    try {
+      await this.manifest(previous);
+    } catch (err) {
+      if (!(err instanceof RegistryError)) throw err;
+      throw new RegistryError(`cannot roll back to ${previous}: ${err.message}`);
+    }
     await this.writeCurrent(previous);
-    await appendFile(join(this.root, HISTORY), `${previous}\n`);
     return previous;
   }
 
@@ -146,10 +212,92 @@ export class ModelRegistry {
     }
   }
 
+  /** Points CURRENT at `version` (atomic rename) and appends it to HISTORY. */
   private async writeCurrent(version: string): Promise<void> {
-    await mkdir(this.root, { recursive: true });
     const tmp = join(this.root, `${CURRENT}.tmp-${process.pid}`);
-    await writeFile(tmp, `${version}\n`);
-    await rename(tmp, join(this.root, CURRENT));
+    try {
+      await mkdir(this.root, { recursive: true });
+      await writeFile(tmp, `${version}\n`);
+      await rename(tmp, join(this.root, CURRENT));
+      await appendFile(join(this.root, HISTORY), `${version}\n`);
+    } catch (err) {
+      throw new RegistryError(`cannot promote ${version} in ${this.root}: ${message(err)}`);
+    }
   }
+}
+
+/** Why `value` is not the manifest of `version`, or undefined when it is one. */
+function manifestProblem(value: unknown, version: string): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return `expected a JSON object; received ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`;
+  const m = value as Record<string, unknown>;
+  if (m.version !== version) return `it names version ${JSON.stringify(m.version)}, not ${version}`;
+  for (const field of ['dataset', 'until', 'createdAt'] as const) {
+    if (typeof m[field] !== 'string') return `"${field}" is not a string`;
+  }
+  const files = m.files;
+  if (typeof files !== 'object' || files === null || Array.isArray(files))
+    return '"files" is not an object of artefact hashes';
+  for (const [file, hash] of Object.entries(files)) {
+    if (typeof hash !== 'string') return `the hash of artefact ${file} is not a string`;
+  }
+  if (m.metrics !== undefined && (typeof m.metrics !== 'object' || m.metrics === null))
+    return '"metrics" is not an object';
+  return undefined;
+}
+
+/**
+ * Why `dir` cannot hold files, or undefined when it can: it (or a parent) is not a directory, or it
+ * cannot be created, or a file cannot be written in it. Missing directories are created one level at a
+ * time (a recursive mkdir never returns under /proc); with `create: false` only the first of them is
+ * created, to see that it can be, and removed again, so a check leaves nothing behind. An existing
+ * directory gets a probe file written and removed (access() answers yes to root on a read-only mount).
+ */
+export async function directoryProblem(
+  dir: string,
+  opts: { create?: boolean } = {},
+): Promise<string | undefined> {
+  const missing: string[] = [];
+  for (let at = resolve(dir); ;) {
+    try {
+      if (!(await stat(at)).isDirectory()) return `${at} is not a directory`;
+      break;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const parent = dirname(at);
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === at)
+        return `${at} cannot be accessed (${message(err)})`;
+      missing.push(at);
+      at = parent;
+    }
+  }
+  missing.reverse();
+  if (opts.create === false && missing.length > 0) {
+    try {
+      await mkdir(missing[0]!);
+      await rm(missing[0]!, { recursive: true, force: true });
+    } catch (err) {
+      return `cannot create ${missing[0]} (${message(err)})`;
+    }
+    return undefined;
+  }
+  for (const at of missing) {
+    try {
+      await mkdir(at);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return `cannot create ${at} (${message(err)})`;
+    }
+  }
+  const probe = join(dir, `.write-test-${process.pid}`);
+  try {
+    await writeFile(probe, '');
+    await rm(probe, { force: true });
+  } catch (err) {
+    return `cannot write in ${resolve(dir)} (${message(err)})`;
+  }
+  return undefined;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
