@@ -6,6 +6,7 @@ import {
   type Experiment,
   type RuleOverrides,
   type Variant,
+  type VariantConfig,
 } from './Experiment';
 import { LATENCY_BUCKETS_MS } from './outcomes/OutcomeStore';
 import { parseInstant } from './parseInstant';
@@ -123,6 +124,14 @@ export function validateExperiments(experiments: readonly Experiment[], options:
   if (problems.length) throw new ExperimentConfigError(problems.join('\n'));
 }
 
+/** The keys of a variant's configuration ({@link VariantConfig}). */
+const VARIANT_CONFIG_KEYS = [
+  'modelVersion',
+  'ranker',
+  'sourceWeights',
+  'rules',
+] as const satisfies readonly (keyof VariantConfig)[];
+
 function variantProblems(at: string, variants: readonly Variant[], options: ValidateOptions): string[] {
   const problems: string[] = [];
   if (!Array.isArray(variants) || variants.length < 1) return [`${at}: needs at least one variant`];
@@ -138,8 +147,31 @@ function variantProblems(at: string, variants: readonly Variant[], options: Vali
       );
     }
     names.add(v.name);
-    const c = v.config ?? {};
-    if (c.modelVersion !== undefined && options.modelVersions && !options.modelVersions.has(c.modelVersion)) {
+    const c: VariantConfig = v.config ?? {};
+    if (!isObject(c as unknown)) {
+      problems.push(`${at}: variant ${v.name} config must be an object; received ${shown(c)}`);
+      continue;
+    }
+    // a misspelt key (sourceWeight) would otherwise be ignored and the variant serve the control
+    const unknown = Object.keys(c).filter((k) => !(VARIANT_CONFIG_KEYS as readonly string[]).includes(k));
+    if (unknown.length > 0) {
+      problems.push(
+        `${at}: variant ${v.name} config has unknown key(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')} (expected ${VARIANT_CONFIG_KEYS.join(', ')})`,
+      );
+    }
+    if (c.ranker !== undefined && typeof c.ranker !== 'boolean') {
+      problems.push(`${at}: variant ${v.name} config.ranker must be a boolean; received ${shown(c.ranker)}`);
+    }
+    if (c.modelVersion !== undefined && typeof c.modelVersion !== 'string') {
+      problems.push(
+        `${at}: variant ${v.name} config.modelVersion must be a string; received ${shown(c.modelVersion)}`,
+      );
+    }
+    if (
+      typeof c.modelVersion === 'string' &&
+      options.modelVersions &&
+      !options.modelVersions.has(c.modelVersion)
+    ) {
       problems.push(
         `${at}: variant ${v.name} names model version ${JSON.stringify(c.modelVersion)}, which the registry does not hold (known: ${[...options.modelVersions].join(', ') || 'none'})`,
       );

@@ -225,6 +225,29 @@ test('an entry that is not an object is a problem, not a TypeError', () => {
   assert.match(refusal([exp(), null]), /experiment #2 must be an object; received null/);
 });
 
+test("a variant's config with a misspelt key, a wrong type or no object is refused", () => {
+  const withConfig = (config: unknown) =>
+    exp({
+      variants: [
+        { name: 'control', allocation: 50 },
+        { name: 'treatment', allocation: 50, config: config as Experiment['variants'][number]['config'] },
+      ],
+    });
+  assert.match(
+    refusal([withConfig({ sourceWeight: { buy_again: 1.5 } })]),
+    /variant treatment config has unknown key\(s\) "sourceWeight" \(expected modelVersion, ranker, sourceWeights, rules\)/,
+  );
+  assert.match(refusal([withConfig({ ranker: 'no' })]), /config\.ranker must be a boolean; received "no"/);
+  assert.match(
+    refusal([withConfig({ modelVersion: 7 })]),
+    /config\.modelVersion must be a string; received 7/,
+  );
+  assert.match(refusal([withConfig([1])]), /config must be an object; received \[1\]/);
+  assert.doesNotThrow(() =>
+    validateExperiments([withConfig({ ranker: false, sourceWeights: { buy_again: 1.5 } })]),
+  );
+});
+
 describe('loadExperimentsFile', () => {
   async function withFile(content: unknown, work: (file: string) => Promise<void>): Promise<void> {
     const dir = await mkdtemp(join(tmpdir(), 'experiments-file-'));
