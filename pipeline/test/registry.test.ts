@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -52,6 +52,13 @@ test('binary artefacts are written raw and hash-checked', async () => {
   writeFileSync(join(root, v.version, 'w.bin'), Buffer.from([0, 0, 0, 0]));
   await assert.rejects(registry.readBinary(v.version, 'w'), /corrupt/);
   await assert.rejects(registry.readBinary(v.version, 'meta'), /has no artefact meta.bin/);
+  // a listed artefact deleted from disk is a registry problem, not a raw ENOENT
+  unlinkSync(join(root, v.version, 'w.bin'));
+  await assert.rejects(
+    registry.readBinary(v.version, 'w'),
+    (err: Error) =>
+      err instanceof RegistryError && /w\.bin of .* cannot be read \(missing\)/.test(err.message),
+  );
 });
 
 test('rollback with a single promotion is refused', async () => {

@@ -197,7 +197,15 @@ export class ModelRegistry {
     const manifest = await this.manifest(version);
     const expected = manifest.files[file];
     if (!expected) throw new RegistryError(`model version ${version} has no artefact ${file}`);
-    const bytes = await readFile(join(this.root, version, file));
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(join(this.root, version, file));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new RegistryError(
+        `artefact ${file} of ${version} cannot be read (${code === 'ENOENT' ? 'missing' : (code ?? (err as Error).message)})`,
+      );
+    }
     const actual = createHash('sha256').update(bytes).digest('hex');
     if (actual !== expected)
       throw new RegistryError(`artefact ${file} of ${version} is corrupt (hash mismatch)`);

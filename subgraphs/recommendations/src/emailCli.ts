@@ -157,8 +157,13 @@ async function main(argv: string[]): Promise<void> {
           reason: i.reason,
         })),
       };
-      if (!out.write(`${JSON.stringify(line)}\n`))
-        await once(out, 'drain').catch((err: Error) => (writeError ??= err));
+      // each line is counted (and recorded as sent) only once its write succeeded: a failed write
+      // destroys the stream, and a 'drain' would then never come
+      const stream = out;
+      const failed = await new Promise<Error | undefined>((resolve) =>
+        stream.write(`${JSON.stringify(line)}\n`, (err) => resolve(err ?? undefined)),
+      );
+      writeError ??= failed ?? undefined;
       if (writeError) break;
       written++;
       if (values.record) {

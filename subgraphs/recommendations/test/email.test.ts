@@ -168,6 +168,14 @@ test('bad output, rule file and Redis exit with their codes and a message, never
       message: /REDIS_URL: not a Redis URL: "notaurl"/,
     },
     {
+      // the first write fails (ENOSPC): nothing is counted as written, and nothing hangs
+      name: '--out on a full disk',
+      args: ['--out', '/dev/full'],
+      env: {},
+      code: 2,
+      message: /--out \/dev\/full cannot be written: .*ENOSPC.* \(0 lists written\)/,
+    },
+    {
       name: 'Redis down with --record',
       args: ['--record', '--out', join(dir, 'never.jsonl')],
       env: { REDIS_URL: `redis://:hunter2secret@127.0.0.1:${port}` },
@@ -190,7 +198,7 @@ test('bad output, rule file and Redis exit with their codes and a message, never
           '--registry',
           registry,
         ],
-        { env: { ...process.env, REDIS_URL: '', RULES_FILE: '', ...c.env } },
+        { env: { ...process.env, REDIS_URL: '', RULES_FILE: '', ...c.env }, timeout: 120_000 },
       ).then(
         (r) => ({ code: 0, ...r }),
         (err: { code: number; stdout: string; stderr: string }) => err,
