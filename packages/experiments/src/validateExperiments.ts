@@ -42,6 +42,12 @@ const RULE_RANGES: Record<keyof RuleOverrides, [number, number, boolean]> = {
 export interface ValidateOptions {
   /** Model versions of the registry; when given, a variant naming another version is refused. */
   modelVersions?: ReadonlySet<string>;
+  /**
+   * Check the fields of this experiment only (the one being changed); the others, as stored, take part
+   * in the set's checks (unique ids, no overlap in a layer) only. An experiment stored under older,
+   * looser rules then blocks no change to another one; it is held to the rules when it is changed.
+   */
+  only?: string;
 }
 
 const ID = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -68,6 +74,7 @@ export function validateExperiments(experiments: readonly Experiment[], options:
       );
     }
     ids.add(e.id);
+    if (options.only !== undefined && e.id !== options.only) continue;
     const at = `experiment ${e.id}`;
     if (typeof e.layer !== 'string' || !ID.test(e.layer))
       problems.push(`${at}: layer must be 1..64 of [A-Za-z0-9_.-]`);

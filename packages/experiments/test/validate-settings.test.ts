@@ -297,3 +297,20 @@ describe('loadExperimentsFile', () => {
     });
   });
 });
+
+test('only: an experiment stored under older rules blocks no change to another, and overlaps still count', () => {
+  // saved before the strict checks: a zone-less start and a confidence level as alpha
+  const legacy = exp({
+    id: 'legacy',
+    layer: 'old',
+    schedule: { startAt: '2025-03-01T00:00:00' },
+    automation: { alpha: 0.95 },
+  });
+  const other = exp({ id: 'other', layer: 'new' });
+  assert.doesNotThrow(() => validateExperiments([legacy, other], { only: 'other' }));
+  assert.throws(() => validateExperiments([legacy, other], { only: 'legacy' }), /legacy: .*alpha/s);
+  assert.throws(() => validateExperiments([legacy, other]), /alpha/);
+  // the set's own checks still see every experiment
+  const overlapping = exp({ id: 'other', layer: 'old' });
+  assert.throws(() => validateExperiments([legacy, overlapping], { only: 'other' }), /overlap in layer old/);
+});

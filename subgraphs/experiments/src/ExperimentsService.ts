@@ -64,7 +64,7 @@ export class ExperimentsService {
     }
     const modelVersions = await this.opts.modelVersions?.();
     const entry = await this.store.change(id, next, meta, (set) =>
-      validateExperiments(set, { modelVersions }),
+      validateExperiments(set, { modelVersions, only: id }),
     );
     this.opts.log.info(
       {
