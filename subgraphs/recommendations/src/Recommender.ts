@@ -4,7 +4,7 @@ import type { ModelBundle } from '@recs/pipeline';
 import { PopularityRecommender } from './PopularityRecommender';
 import type { FeatureContribution, RecommendationResult, RecommendedItem } from './Recommendation';
 import type { RecommendationRequest } from './RecommendationRequest';
-import { withTimeout } from './withTimeout';
+import { SourceTimeoutError, withTimeout } from './withTimeout';
 import { SharedCandidates, sharedCandidatesKey, type SharedCandidatesEvent } from './SharedCandidates';
 import {
   CircuitBreaker,
@@ -511,7 +511,7 @@ export class Recommender {
         );
         if (items.length > 0) return { modelVersion: this.modelVersion, items, fallback: false };
       } catch (err) {
-        learnedFailure = `new-product ranking unavailable: ${(err as Error).message}`;
+        learnedFailure = `new-product ranking unavailable: ${publicReason(err)}`;
         this.sourceFailed('ranker', err);
       }
     }
@@ -536,7 +536,7 @@ export class Recommender {
         );
         return { modelVersion: this.modelVersion, items: ranked, fallback: false };
       } catch (err) {
-        learnedFailure = `learned ranker unavailable: ${(err as Error).message}`;
+        learnedFailure = `learned ranker unavailable: ${publicReason(err)}`;
         this.sourceFailed('ranker', err);
       }
     }
@@ -621,7 +621,7 @@ export class Recommender {
       };
     } catch (err) {
       this.sourceFailed(source, err);
-      return { value: fallback(), failure: `${what} unavailable: ${(err as Error).message}` };
+      return { value: fallback(), failure: `${what} unavailable: ${publicReason(err)}` };
     }
   }
 
@@ -639,7 +639,7 @@ export class Recommender {
     try {
       together = await this.boughtTogether(seeds, req.limit);
     } catch (err) {
-      fallbackReason = `co-purchase graph unavailable: ${(err as Error).message}`;
+      fallbackReason = `co-purchase graph unavailable: ${publicReason(err)}`;
     }
     const fill = this.popularity.recommend({
       ...req,
@@ -685,7 +685,10 @@ export class Recommender {
       await graph.loadEdges(coPurchase);
       return graph;
     })();
-    const graph = await this.modelGraph;
+    const graph = await this.modelGraph.catch((err: unknown) => {
+      this.modelGraph = undefined; // the next call tries again
+      throw err;
+    });
     return this.togetherItems(await graph.topK(seeds, limit, { exclude: seeds, minCount: 2 }));
   }
 
@@ -748,4 +751,15 @@ export function reweigh(
     return { ...item, score: item.score >= 0 ? item.score * w : item.score / Math.max(w, 1e-9) };
   });
   return { ...result, items: items.sort((a, b) => b.score - a.score) };
+}
+
+/**
+ * What a shopper may read of a backend's failure in `fallbackReason`: this service's own time-out and
+ * circuit messages, else only that it failed. A driver's message can name hosts, ports and users; it
+ * is logged (see `sourceFailed`), not served.
+ */
+function publicReason(err: unknown): string {
+  return err instanceof SourceTimeoutError || err instanceof CircuitOpenError
+    ? (err as Error).message
+    : 'the backend failed';
 }

@@ -134,6 +134,27 @@ describe('Recommender with the learned ranker', () => {
       onSourceFailure: (s) => failures.push(s),
     });
 
+  it("a backend's own error text (hosts, users) never reaches fallbackReason; it says which source failed", async () => {
+    const down = Object.assign(Object.create(graph) as MemoryCoPurchaseGraph, {
+      topK: async () => {
+        throw new Error('Could not perform discovery: bolt://neo4j-secret-host:7687 as user neo4j');
+      },
+    });
+    const r = await new Recommender({ bundle, graph: down, log }).recommend(cartReq(5));
+    assert.equal(r.fallback, true);
+    assert.equal(r.fallbackReason, 'co-purchase graph unavailable: the backend failed');
+    assert.equal(r.items.length, 5, 'popularity fills the list');
+    // our own time-out message names no host, and is kept
+    const slow = Object.assign(Object.create(graph) as MemoryCoPurchaseGraph, {
+      topK: () => new Promise<never>(() => {}),
+    });
+    const late = await new Recommender({ bundle, graph: slow, log, graphBudgetMs: 20 }).recommend(cartReq(5));
+    assert.match(
+      late.fallbackReason ?? '',
+      /^co-purchase graph unavailable: co-purchase graph took longer than 20 ms$/,
+    );
+  });
+
   it('when ONNX Runtime fails, the co-purchase graph answers, flagged, and the request succeeds', async () => {
     const failures: string[] = [];
     const r = await (await onBrokenRanker(failures)).recommend(cartReq(5));
