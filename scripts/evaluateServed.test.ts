@@ -67,6 +67,8 @@ describe('evaluate:served', () => {
       ],
       ['not an Online Retail file', ['--input', foreign], 3, /foreign\.csv is not an Online Retail file/],
       ['--out under a file', ['--out', join(aFile, 'eval')], 2, /--out .*a-file\/eval cannot be written/],
+      // root may write everywhere by access(W_OK), but not create a directory in /proc (mkdir hung there)
+      ['--out in /proc', ['--out', '/proc/recs-eval/x'], 2, /--out \/proc\/recs-eval\/x cannot be written/],
     ];
     // every case is checked (each a child process, in parallel) and every problem reported at once
     const results = await Promise.all(cases.map(([, args]) => run(args)));

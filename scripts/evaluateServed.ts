@@ -19,10 +19,10 @@
  * missing, empty or not an Online Retail file, a `--registry` that is missing or holds no promoted
  * version), 4 no cases, 1 anything else (a failed request included).
  */
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   PUBLISHED_REFERENCE,
@@ -31,6 +31,7 @@ import {
   TARGETS,
   TrainError,
   buildCases,
+  directoryProblem,
   hitRate,
   loadPromotedBundle,
   ModelRegistry,
@@ -183,15 +184,10 @@ function checkRegistry(dir: string): void {
  * Fails with a usage error unless `dir` exists as a writable directory or can be created (its nearest
  * existing ancestor is a writable directory), so a bad `--out` is refused before the evaluation.
  */
-function checkOut(dir: string): void {
-  let at = dir;
-  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
-  try {
-    if (!statSync(at).isDirectory()) throw new Error(`${at} is not a directory`);
-    accessSync(at, constants.W_OK);
-  } catch (err) {
-    throw new UsageError(`--out ${dir} cannot be written: ${(err as Error).message}`);
-  }
+async function checkOut(dir: string): Promise<void> {
+  // the shared check (a trial mkdir, not access(W_OK), which passes for root on /proc and /sys)
+  const problem = await directoryProblem(dir, { create: false });
+  if (problem) throw new UsageError(`--out ${dir} cannot be written: ${problem}`);
 }
 
 async function ask(stack: Stack, a: Ask): Promise<{ ids: string[]; fallback: boolean; ms: number }> {
@@ -225,7 +221,7 @@ async function main(): Promise<void> {
   // what the user gave is checked before the minute of training
   checkInput(opts.input);
   if (opts.registry) checkRegistry(opts.registry);
-  checkOut(opts.out);
+  await checkOut(opts.out);
   const rules = loadRuleConfig(opts.rulesFile);
   const end = opts.until + opts.days * DAY;
   // a temporary registry unless --registry names one already trained at this cut-off

@@ -8,7 +8,7 @@ export { countryCode, isCountryCode } from './ingest/countries';
 export type { Interaction, CatalogueEntry, EventType } from './ingest/Interaction';
 export type { CleaningReport, RejectReason } from './ingest/CleaningReport';
 export { trainPopularity, type PopularityModel, type PopularItem } from './models/popularity';
-export { ModelRegistry, RegistryError } from './registry/ModelRegistry';
+export { ModelRegistry, RegistryError, directoryProblem } from './registry/ModelRegistry';
 export type { Manifest } from './registry/Manifest';
 export { train, parseUntil, TrainError, DATASETS, type TrainOptions, type ModelArtefacts } from './train';
 export { loadPromotedBundle, loadBundle, type ModelBundle } from './ModelBundle';
