@@ -150,12 +150,14 @@ export function parseRecommendationRequest(
 
 /** `YYYY-MM-DD[T ]hh:mm[:ss[.fff]]`, with an optional `Z` or ±hh[:]mm: the shopper's local time. */
 const CONTEXT_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?$/i;
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?$/i;
 
 /**
  * Parses `context.time` strictly: a calendar date that exists (no Feb 30: `Date.parse` would roll it
- * over), a real clock time, a year from 1970 to 2100. Without a zone it is read as the server's local
- * time, as `Date.parse` does. Undefined when any of that fails.
+ * over), a real clock time, a year from 1970 to 2100. The result is the shopper's wall clock written
+ * as if it were UTC (`Date.UTC` of the fields), the convention of the training data (shop-local
+ * times without a zone); a zone, when given, is accepted and not applied. So quiet hours read the
+ * shopper's own hour (with UTC getters) whatever the server's time zone. Undefined when any check fails.
  */
 export function parseContextTime(text: string): number | undefined {
   const m = CONTEXT_TIME.exec(text);
@@ -166,6 +168,6 @@ export function parseContextTime(text: string): number | undefined {
   if (year! < 1970 || year! > 2100 || month! < 1 || month! > 12 || hour! > 23 || minute! > 59 || second! > 59)
     return undefined;
   if (day! < 1 || day! > new Date(Date.UTC(year!, month!, 0)).getUTCDate()) return undefined;
-  const ms = Date.parse(text.replace(' ', 'T'));
-  return Number.isNaN(ms) ? undefined : ms;
+  const ms = m[7] ? Math.floor(Number(m[7]) * 1000) : 0;
+  return Date.UTC(year!, month! - 1, day!, hour!, minute!, second!, ms);
 }

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_PUSH_RULES, decidePush, isQuietHour, type PushProductState } from '../src/rules/push';
+import { parseContextTime } from '../src/RecommendationRequest';
 
-const NOW = new Date(2026, 10, 29, 14, 0).getTime(); // 14:00 local
+const NOW = Date.UTC(2026, 10, 29, 14, 0); // 14:00 on the shopper's wall clock
 const HOUR = 3_600_000;
 const products = (entries: Record<string, Partial<PushProductState>>) =>
   new Map(Object.entries(entries).map(([id, p]) => [id, { title: `Product ${id}`, ...p }]));
@@ -59,15 +60,21 @@ describe('push triggers', () => {
     const week = [1, 2, 3].map((d) => NOW - d * 25 * HOUR);
     assert.match((decidePush({ ...s, sentAt: week }, all, NOW, NOW) as { reason: string }).reason, /7 days/);
     // 23:30 local: deliver at 08:00 the next morning, 8.5 hours from now
-    const late = new Date(2026, 10, 29, 23, 30).getTime();
+    const late = Date.UTC(2026, 10, 29, 23, 30);
     const quiet = decidePush(s, all, NOW, late);
     assert.ok(quiet.send);
     assert.equal(quiet.deliverAfter, NOW + 8.5 * HOUR);
     // 06:00 local: the same morning
-    const early = new Date(2026, 10, 29, 6, 0).getTime();
+    const early = Date.UTC(2026, 10, 29, 6, 0);
     const morning = decidePush(s, all, NOW, early);
     assert.ok(morning.send);
     assert.equal(morning.deliverAfter, NOW + 2 * HOUR);
+    // a zone in context.time is not applied: 20:30 in New York is 20:30 for the shopper, not quiet,
+    // whatever the server's zone (it was read as 01:30 UTC, a quiet hour)
+    const evening = parseContextTime('2026-11-29T20:30:00-05:00')!;
+    const now = decidePush(s, all, NOW, evening);
+    assert.ok(now.send);
+    assert.equal(now.deliverAfter, undefined);
     assert.ok(isQuietHour(21, DEFAULT_PUSH_RULES) && isQuietHour(3, DEFAULT_PUSH_RULES));
     assert.ok(!isQuietHour(8, DEFAULT_PUSH_RULES) && !isQuietHour(20, DEFAULT_PUSH_RULES));
   });

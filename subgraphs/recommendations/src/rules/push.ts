@@ -84,9 +84,9 @@ export function isQuietHour(hour: number, rules: PushRules): boolean {
 }
 
 /**
- * The decision for one shopper at `now`, with `localNow` the shopper's wall-clock time (as
- * `RecommendationContext.time`, an ISO time without offset, is parsed: its local fields are the
- * shopper's). Triggers by priority:
+ * The decision for one shopper at `now`, with `localNow` the shopper's wall-clock time written as if
+ * it were UTC (as `parseContextTime` reads `RecommendationContext.time`; without it, the server's
+ * clock in UTC). Triggers by priority:
  * a viewed or carted product back in stock, then one whose price dropped by `minPriceDrop`, then an
  * abandoned cart; none over the frequency caps; in quiet hours the notification carries `deliverAfter`.
  */
@@ -107,11 +107,11 @@ export function decidePush(
     t !== undefined && now - t >= 0 && now - t <= rules.triggerWindowDays * DAY;
   const decided = (trigger: PushTrigger, productIds: string[], title: string, body: string): PushDecision => {
     const local = new Date(localNow);
-    if (!isQuietHour(local.getHours(), rules)) return { send: true, trigger, productIds, title, body };
+    if (!isQuietHour(local.getUTCHours(), rules)) return { send: true, trigger, productIds, title, body };
     // the next local quietEndHour:00, as a delay from now
     const end = new Date(local);
-    end.setHours(rules.quietEndHour, 0, 0, 0);
-    if (end.getTime() <= localNow) end.setDate(end.getDate() + 1);
+    end.setUTCHours(rules.quietEndHour, 0, 0, 0);
+    if (end.getTime() <= localNow) end.setUTCDate(end.getUTCDate() + 1);
     const wait = end.getTime() - localNow;
     return { send: true, trigger, productIds, title, body, deliverAfter: now + wait };
   };
