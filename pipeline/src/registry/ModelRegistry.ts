@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, stat, writeFile, appendFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, stat, writeFile, appendFile, rm, rmdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Manifest } from './Manifest';
 
@@ -283,7 +283,7 @@ export async function directoryProblem(
   if (opts.create === false && missing.length > 0) {
     try {
       await mkdir(missing[0]!);
-      await rm(missing[0]!, { recursive: true, force: true });
+      await rmdir(missing[0]!); // only the empty directory just made: never what another process wrote there since
     } catch (err) {
       return `cannot create ${missing[0]} (${message(err)})`;
     }
