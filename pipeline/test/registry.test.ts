@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -140,4 +140,20 @@ test('a registry path under a regular file is a RegistryError, before and at pub
   await fresh.ensureWritable();
   assert.ok(!existsSync(join(dir, 'new')));
   assert.deepEqual(await fresh.list(), []);
+});
+
+test('a promotion that cannot switch CURRENT leaves no temporary file behind', async () => {
+  const root = join(mkdtempSync(join(tmpdir(), 'recs-reg-')), 'models');
+  const registry = new ModelRegistry(root);
+  const v = await registry.publish({ a: [1] }, meta);
+  // CURRENT as a non-empty directory: the atomic rename onto it fails
+  mkdirSync(join(root, 'CURRENT', 'x'), { recursive: true });
+  await assert.rejects(
+    registry.promote(v.version),
+    (err: Error) => err instanceof RegistryError && /cannot promote/.test(err.message),
+  );
+  assert.deepEqual(
+    readdirSync(root).filter((f) => f.startsWith('CURRENT.tmp')),
+    [],
+  );
 });

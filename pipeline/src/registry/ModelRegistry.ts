@@ -227,9 +227,17 @@ export class ModelRegistry {
       await mkdir(this.root, { recursive: true });
       await writeFile(tmp, `${version}\n`);
       await rename(tmp, join(this.root, CURRENT));
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => {});
+      throw new RegistryError(`cannot promote ${version} in ${this.root}: ${message(err)}`);
+    }
+    try {
       await appendFile(join(this.root, HISTORY), `${version}\n`);
     } catch (err) {
-      throw new RegistryError(`cannot promote ${version} in ${this.root}: ${message(err)}`);
+      // CURRENT has switched: say so, rather than "cannot promote"
+      throw new RegistryError(
+        `${version} is now current in ${this.root}, but ${HISTORY} could not record it (${message(err)}): a rollback will not return to it`,
+      );
     }
   }
 }
