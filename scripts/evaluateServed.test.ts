@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { testNeo4j, testRedis, trainedRegistry } from '@recs/testkit';
+import { cliProblems, testNeo4j, testRedis, trainedRegistry } from '@recs/testkit';
 
 const root = resolve(import.meta.dirname, '..');
 const script = join(root, 'scripts', 'evaluateServed.ts');
@@ -72,14 +72,9 @@ describe('evaluate:served', () => {
     ];
     // every case is checked (each a child process, in parallel) and every problem reported at once
     const results = await Promise.all(cases.map(([, args]) => run(args)));
-    const problems = cases.flatMap(([name, , code, message], i) => {
-      const r = results[i]!;
-      const out: string[] = [];
-      if (r.code !== code) out.push(`${name}: exit ${r.code}, expected ${code}`);
-      if (!message.test(r.stderr)) out.push(`${name}: no message ${message}`);
-      if (/\n\s+at /.test(r.stderr)) out.push(`${name}: a stack trace`);
-      return out.length ? [...out, `${name} stderr: ${r.stderr.trim().slice(0, 300)}`] : [];
-    });
+    const problems = cases.flatMap(([name, , code, message], i) =>
+      cliProblems({ name, code, message }, results[i]!),
+    );
     assert.deepEqual(problems, []);
     assert.equal(existsSync(join(out, 'served.json')), false, 'nothing written');
   });

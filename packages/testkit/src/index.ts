@@ -10,3 +10,5 @@ export {
   type ServedVariant,
 } from './simulateShoppers';
 export { startKafka, testKafka, assertKafkaInstalled, KAFKA_INSTALL_HINT, type KafkaHandle } from './kafka';
+export { cliProblems, type CliCase } from './cliProblems';
+export { freePort } from './childProcess';

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 import { createRedisFeatureStore } from '@recs/feature-store';
-import { testRedis } from '@recs/testkit';
+import { cliProblems, freePort, testRedis } from '@recs/testkit';
 import { trainedRegistry } from '@recs/testkit/registry';
 import { LIVE_KEY_PREFIX } from '../src/rules/LiveFacts';
 
@@ -101,28 +100,6 @@ test('bad usage and a missing users file exit with their codes and a message', a
   }
 });
 
-/** A port nothing listens on (taken from the OS, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((res) => server.close(() => res()));
-  return port;
-}
-
-/** What is wrong with a command's result: another exit code, no message, a stack trace, a password. */
-function cliProblems(
-  c: { name: string; code: number; message: RegExp },
-  r: { code: number; stderr: string },
-): string[] {
-  const out: string[] = [];
-  if (r.code !== c.code) out.push(`${c.name}: exit ${r.code}, expected ${c.code}`);
-  if (!c.message.test(r.stderr)) out.push(`${c.name}: no message ${c.message}`);
-  if (/\n\s+at /.test(r.stderr)) out.push(`${c.name}: a stack trace`);
-  if (/hunter2secret/.test(r.stderr)) out.push(`${c.name}: the password`);
-  return out.length ? [...out, `${c.name} stderr: ${r.stderr.trim().slice(0, 300)}`] : [];
-}
-
 test('bad output, rule file and Redis exit with their codes and a message, never a stack', async () => {
   const registry = await trainedRegistry();
   const users = join(dir, 'bad-input-users.txt');
@@ -131,7 +108,7 @@ test('bad output, rule file and Redis exit with their codes and a message, never
   writeFileSync(aFile, 'not a directory\n');
   const notJson = join(dir, 'rules-not-json.json');
   writeFileSync(notJson, '{"version": ');
-  const port = await closedPort();
+  const port = await freePort(); // nothing listens there
   const cases: {
     name: string;
     args: string[];
@@ -203,7 +180,7 @@ test('bad output, rule file and Redis exit with their codes and a message, never
         (r) => ({ code: 0, ...r }),
         (err: { code: number; stdout: string; stderr: string }) => err,
       );
-      return cliProblems(c, result);
+      return cliProblems(c, result, 'hunter2secret');
     }),
   );
   assert.deepEqual(problems.flat(), []);

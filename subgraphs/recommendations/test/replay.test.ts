@@ -4,13 +4,12 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { OutcomeStore, createRedisExperimentStore, validateExperiments } from '@recs/experiments';
-import { testRedis } from '@recs/testkit';
+import { cliProblems, freePort, testRedis } from '@recs/testkit';
 import { trainedRegistry } from '@recs/testkit/registry';
 import { createMemoryFeatureStore } from '@recs/feature-store';
 import { ModelRegistry, promotedVersion } from '@recs/pipeline';
@@ -138,15 +137,6 @@ test('replay: usage errors, then a report over an experiment’s logged lists', 
   assert.ok(report.coverage >= 0 && report.coverage <= 1);
 });
 
-/** A port nothing listens on (taken from the OS, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((res) => server.close(() => res()));
-  return port;
-}
-
 test('replay: a bad candidate, REDIS_URL or model version exits with its code and a message, never a stack', async () => {
   const { url } = await testRedis();
   const registry = await trainedRegistry();
@@ -177,7 +167,7 @@ test('replay: a bad candidate, REDIS_URL or model version exits with its code an
     return path;
   };
   const good = file('good.json', JSON.stringify({ sourceWeights: { buy_again: 1.5 } }));
-  const port = await closedPort();
+  const port = await freePort(); // nothing listens there
   const cases: {
     name: string;
     candidate: string;
@@ -244,12 +234,7 @@ test('replay: a bad candidate, REDIS_URL or model version exits with its code an
   const problems = await Promise.all(
     cases.map(async (c) => {
       const r = await replay({ ...env, ...c.env }, '--experiment', BAD, '--candidate', c.candidate);
-      const out: string[] = [];
-      if (r.code !== c.code) out.push(`${c.name}: exit ${r.code}, expected ${c.code}`);
-      if (!c.message.test(r.stderr)) out.push(`${c.name}: no message ${c.message}`);
-      if (/\n\s+at /.test(r.stderr)) out.push(`${c.name}: a stack trace`);
-      if (/hunter2secret/.test(r.stderr)) out.push(`${c.name}: the password`);
-      return out.length ? [...out, `${c.name} stderr: ${r.stderr.trim().slice(0, 300)}`] : [];
+      return cliProblems(c, r, 'hunter2secret');
     }),
   );
   assert.deepEqual(problems.flat(), []);
