@@ -14,6 +14,7 @@ export { SURFACES, EXPERIMENT_STATUSES } from './Experiment';
 export { assign, bucketOf, inSegment, isLive } from './assign';
 export {
   validateExperiments,
+  variantConfigProblems,
   ExperimentConfigError,
   CANDIDATE_SOURCES,
   AUTOMATION_RANGES,

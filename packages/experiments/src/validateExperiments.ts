@@ -131,13 +131,40 @@ export function validateExperiments(experiments: readonly Experiment[], options:
   if (problems.length) throw new ExperimentConfigError(problems.join('\n'));
 }
 
-/** The keys of a variant's configuration ({@link VariantConfig}). */
-const VARIANT_CONFIG_KEYS = [
-  'modelVersion',
-  'ranker',
-  'sourceWeights',
-  'rules',
-] as const satisfies readonly (keyof VariantConfig)[];
+/** The keys of a variant's configuration ({@link VariantConfig}) and the JSON type of each. */
+const VARIANT_CONFIG_TYPES: Record<keyof VariantConfig, 'string' | 'boolean' | 'object'> = {
+  modelVersion: 'string',
+  ranker: 'boolean',
+  sourceWeights: 'object',
+  rules: 'object',
+};
+
+/**
+ * The shape problems of a variant's configuration: not an object, unknown keys (a misspelt
+ * `sourceWeight` would otherwise be ignored and the variant serve like the control), values of the
+ * wrong JSON type. The values' ranges are checked by {@link validateExperiments}. Shared with the
+ * `replay` command's candidate file.
+ */
+export function variantConfigProblems(config: unknown): string[] {
+  if (!isObject(config)) return [`a variant configuration must be a JSON object; received ${shown(config)}`];
+  const problems: string[] = [];
+  const unknown = Object.keys(config).filter((k) => !Object.hasOwn(VARIANT_CONFIG_TYPES, k));
+  if (unknown.length > 0) {
+    problems.push(
+      `unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')} (expected ${Object.keys(VARIANT_CONFIG_TYPES).join(', ')})`,
+    );
+  }
+  for (const [key, type] of Object.entries(VARIANT_CONFIG_TYPES)) {
+    const value = config[key];
+    if (value === undefined) continue;
+    if (type === 'object' ? !isObject(value) : typeof value !== type) {
+      problems.push(
+        `${key} must be ${type === 'object' ? 'a JSON object' : `a ${type}`}; received ${shown(value)}`,
+      );
+    }
+  }
+  return problems;
+}
 
 function variantProblems(at: string, variants: readonly Variant[], options: ValidateOptions): string[] {
   const problems: string[] = [];
@@ -154,31 +181,11 @@ function variantProblems(at: string, variants: readonly Variant[], options: Vali
       );
     }
     names.add(v.name);
+    const shape = variantConfigProblems(v.config ?? {});
+    for (const p of shape) problems.push(`${at}: variant ${v.name} config: ${p}`);
+    if (shape.length > 0) continue;
     const c: VariantConfig = v.config ?? {};
-    if (!isObject(c as unknown)) {
-      problems.push(`${at}: variant ${v.name} config must be an object; received ${shown(c)}`);
-      continue;
-    }
-    // a misspelt key (sourceWeight) would otherwise be ignored and the variant serve the control
-    const unknown = Object.keys(c).filter((k) => !(VARIANT_CONFIG_KEYS as readonly string[]).includes(k));
-    if (unknown.length > 0) {
-      problems.push(
-        `${at}: variant ${v.name} config has unknown key(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')} (expected ${VARIANT_CONFIG_KEYS.join(', ')})`,
-      );
-    }
-    if (c.ranker !== undefined && typeof c.ranker !== 'boolean') {
-      problems.push(`${at}: variant ${v.name} config.ranker must be a boolean; received ${shown(c.ranker)}`);
-    }
-    if (c.modelVersion !== undefined && typeof c.modelVersion !== 'string') {
-      problems.push(
-        `${at}: variant ${v.name} config.modelVersion must be a string; received ${shown(c.modelVersion)}`,
-      );
-    }
-    if (
-      typeof c.modelVersion === 'string' &&
-      options.modelVersions &&
-      !options.modelVersions.has(c.modelVersion)
-    ) {
+    if (c.modelVersion !== undefined && options.modelVersions && !options.modelVersions.has(c.modelVersion)) {
       problems.push(
         `${at}: variant ${v.name} names model version ${JSON.stringify(c.modelVersion)}, which the registry does not hold (known: ${[...options.modelVersions].join(', ') || 'none'})`,
       );

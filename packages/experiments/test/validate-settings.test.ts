@@ -235,14 +235,17 @@ test("a variant's config with a misspelt key, a wrong type or no object is refus
     });
   assert.match(
     refusal([withConfig({ sourceWeight: { buy_again: 1.5 } })]),
-    /variant treatment config has unknown key\(s\) "sourceWeight" \(expected modelVersion, ranker, sourceWeights, rules\)/,
+    /variant treatment config: unknown key "sourceWeight" \(expected modelVersion, ranker, sourceWeights, rules\)/,
   );
-  assert.match(refusal([withConfig({ ranker: 'no' })]), /config\.ranker must be a boolean; received "no"/);
+  assert.match(refusal([withConfig({ ranker: 'no' })]), /config: ranker must be a boolean; received "no"/);
   assert.match(
     refusal([withConfig({ modelVersion: 7 })]),
-    /config\.modelVersion must be a string; received 7/,
+    /config: modelVersion must be a string; received 7/,
   );
-  assert.match(refusal([withConfig([1])]), /config must be an object; received \[1\]/);
+  assert.match(
+    refusal([withConfig([1])]),
+    /config: a variant configuration must be a JSON object; received \[1\]/,
+  );
   assert.doesNotThrow(() =>
     validateExperiments([withConfig({ ranker: false, sourceWeights: { buy_again: 1.5 } })]),
   );

@@ -20,6 +20,7 @@ import {
   OutcomeStore,
   createRedisExperimentStore,
   validateExperiments,
+  variantConfigProblems,
   type VariantConfig,
 } from '@recs/experiments';
 import {
@@ -37,17 +38,6 @@ import { liveKeyPrefixFor } from '@recs/events';
 
 const USAGE = 'usage: replay --experiment ID --candidate FILE.json [--max 5000] [--registry DIR]';
 
-/** The keys of a `VariantConfig` and the JSON type of each. */
-const CANDIDATE_KEYS: Record<keyof VariantConfig, 'string' | 'boolean' | 'object'> = {
-  modelVersion: 'string',
-  ranker: 'boolean',
-  sourceWeights: 'object',
-  rules: 'object',
-};
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 function readCandidate(file: string): VariantConfig {
   let raw: unknown;
   try {
@@ -55,29 +45,8 @@ function readCandidate(file: string): VariantConfig {
   } catch (err) {
     throw new CliError(`--candidate ${file} is not readable JSON: ${(err as Error).message}`, EXIT.usage);
   }
-  if (!isObject(raw)) {
-    throw new CliError(
-      `--candidate ${file}: a variant configuration must be a JSON object; received ${JSON.stringify(raw)}`,
-      EXIT.usage,
-    );
-  }
   // the shape first: a misspelt key (sourceWeight) would otherwise be ignored without a word
-  const problems: string[] = [];
-  const unknown = Object.keys(raw).filter((k) => !Object.hasOwn(CANDIDATE_KEYS, k));
-  if (unknown.length > 0) {
-    problems.push(
-      `unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')} (expected ${Object.keys(CANDIDATE_KEYS).join(', ')})`,
-    );
-  }
-  for (const [key, type] of Object.entries(CANDIDATE_KEYS)) {
-    const value = raw[key];
-    if (value === undefined) continue;
-    if (type === 'object' ? !isObject(value) : typeof value !== type) {
-      problems.push(
-        `${key} must be ${type === 'object' ? 'a JSON object' : `a ${type}`}; received ${JSON.stringify(value)}`,
-      );
-    }
-  }
+  const problems = variantConfigProblems(raw);
   if (problems.length > 0) throw new CliError(`--candidate ${file}: ${problems.join('; ')}`, EXIT.usage);
   const config = raw as VariantConfig;
   try {
