@@ -5,6 +5,7 @@ import { PopularityRecommender } from './PopularityRecommender';
 import type { FeatureContribution, RecommendationResult, RecommendedItem } from './Recommendation';
 import type { RecommendationRequest } from './RecommendationRequest';
 import { SourceTimeoutError, withTimeout } from './withTimeout';
+import { syncGraph } from './syncGraph';
 import { SharedCandidates, sharedCandidatesKey, type SharedCandidatesEvent } from './SharedCandidates';
 import {
   CircuitBreaker,
@@ -680,9 +681,7 @@ export class Recommender {
   async boughtTogetherFromModel(seeds: string[], limit: number): Promise<RecommendedItem[]> {
     this.modelGraph ??= (async () => {
       const graph = new MemoryCoPurchaseGraph();
-      const { catalogue, coPurchase } = this.opts.bundle;
-      await graph.loadProducts([...catalogue.values()].map((c) => ({ id: c.id, title: c.title })));
-      await graph.loadEdges(coPurchase);
+      await syncGraph(graph, this.opts.bundle);
       return graph;
     })();
     const graph = await this.modelGraph.catch((err: unknown) => {
