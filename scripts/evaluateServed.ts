@@ -157,16 +157,12 @@ function checkInput(file: string): void {
 
 /**
  * What reading the input throws, as an exit code: not an Online Retail file (a wrong header, a broken
- * gzip) 3, as `train` reports it; a training failure its own code (3 input, 4 no data before the cut-off).
+ * gzip: `readCsv` reports both as a SourceFormatError) 3, as `train` reports it; a training failure its own code (3 input, 4 no data before the cut-off).
  */
-function inputFailure(file: string): (err: unknown) => never {
-  return (err) => {
-    if (err instanceof SourceFormatError) throw new ExitError(err.message, 3);
-    if (err instanceof TrainError) throw new ExitError(err.message, err.exitCode);
-    if (err instanceof Error && String((err as { code?: unknown }).code).startsWith('Z_'))
-      throw new ExitError(`input ${file} is not a gzip file: ${err.message}`, 3);
-    throw err;
-  };
+function inputFailure(err: unknown): never {
+  if (err instanceof SourceFormatError) throw new ExitError(err.message, 3);
+  if (err instanceof TrainError) throw new ExitError(err.message, err.exitCode);
+  throw err;
 }
 
 /** Fails with exit 3 unless `dir` is an existing directory. */
@@ -252,13 +248,13 @@ async function main(): Promise<void> {
         input: opts.input,
         until: opts.until,
         registryRoot: registryDir,
-      }).catch(inputFailure(opts.input));
+      }).catch(inputFailure);
       console.log(
         `evaluate:served: model ${manifest.version} trained in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
       );
     }
     // the test days are read before the model is loaded: a bad input file fails first
-    const data = await readOnlineRetail(opts.input, { until: end }).catch(inputFailure(opts.input));
+    const data = await readOnlineRetail(opts.input, { until: end }).catch(inputFailure);
     const bundle = await loadPromotedBundle(registryDir).catch((err: unknown) => {
       if (err instanceof RegistryError && opts.registry)
         throw new ExitError(`--registry ${registryDir}: ${err.message}`, 3);

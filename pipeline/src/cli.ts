@@ -7,8 +7,10 @@ import { runEvaluation } from './eval/runEvaluation';
 
 /**
  * Command line: `train`, `evaluate`, `models list|promote|rollback`.
- * Exit codes: 0 ok, 2 usage (bad flag, bad date, unknown dataset), 3 input missing or unreadable,
- * 4 empty result, 5 registry error.
+ * Exit codes (README "Commands"): 0 ok, 2 usage (bad flag, bad date, unknown dataset, a number out of
+ * range, an extra argument, an `--out` that cannot be written), 3 input missing, a directory or not an
+ * Online Retail file, 4 no usable data before the cut-off or no test cases after it, 5 registry error
+ * (unwritable, or a corrupt manifest).
  */
 const USAGE = `usage:
   train --dataset online-retail --input FILE --until YYYY-MM-DD [--registry DIR] [--no-promote]
