@@ -7,6 +7,7 @@ import type { Interaction } from '../src/ingest/Interaction';
 import { evaluate } from '../src/eval/evaluate';
 import { trainCandidateModels } from '../src/models/candidateModels';
 import { candidateFeatures, FEATURES } from '../src/ranker/features';
+import { textScores } from '../src/models/textSimilarity';
 import { queryOf, trainRankers } from '../src/ranker/trainRanker';
 import {
   CandidatesFormatError,
@@ -70,6 +71,49 @@ describe('learned rankers on the bundled data (cut 2011-03-01)', () => {
     const ts = treeEnsemblePredict(cartRanker, f.x, f.items.length);
     for (let i = 0; i < ts.length; i++) assert.ok(Math.abs(onnx[i]! - ts[i]!) < 1e-5);
     await runtime.close();
+  });
+
+  it("CART features are the exact sums over the cart at each candidate, whatever the lists' cut", async () => {
+    const m = await trainCandidateModels(data.interactions, CUT, { titles });
+    const n = m.matrix.items.length;
+    const dim = FEATURES.cart.length;
+    const col = (name: string) => FEATURES.cart.indexOf(name);
+    const support = (i: number) => m.cooccurrence[i * n + i]!;
+    const close = (a: number, b: number, what: string) =>
+      assert.ok(Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b)), `${what}: ${a} against ${b}`);
+    const carts = [
+      ['85123A', '71053', '84406B'],
+      ['22423', '85099B', '47566', '20725', '22720', '21212', '22197', '84879', '22086', '22457'],
+    ];
+    for (const ids of carts) {
+      const q = queryOf(m, '17850', ids, 'GB', CUT);
+      const f = candidateFeatures(m, q, 'cart');
+      assert.ok(f.items.length >= 50, `${f.items.length} candidates`);
+      const text = new Float32Array(n);
+      const textMax = new Float32Array(n);
+      textScores(m.text, q.cart, text, textMax);
+      f.items.forEach((j, r) => {
+        let ease = 0;
+        let cooc = 0;
+        let cos = 0;
+        let cosMax = 0;
+        for (const i of q.cart) {
+          ease += m.basketEase.weights[i * n + j]!;
+          const c = m.cooccurrence[i * n + j]!;
+          cooc += c;
+          const v = c > 0 ? c / Math.sqrt(support(i) * support(j)) : 0;
+          cos += v;
+          cosMax = Math.max(cosMax, v);
+        }
+        const x = (name: string) => f.x[r * dim + col(name)]!;
+        close(x('ease_cart'), ease, `ease of ${j}`);
+        close(x('cooccurrence_log'), Math.log1p(cooc), `co-occurrence of ${j}`);
+        close(x('cosine_sum'), cos, `cosine of ${j}`);
+        close(x('cosine_max'), cosMax, `cosine max of ${j}`);
+        close(x('text_sum'), text[j]!, `title sum of ${j}`);
+        close(x('text_max'), textMax[j]!, `title max of ${j}`);
+      });
+    }
   });
 
   it('candidate models stored in a model version load back and give the same features', async () => {

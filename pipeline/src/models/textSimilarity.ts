@@ -171,3 +171,22 @@ export function textScores(
     touched.length = 0;
   }
 }
+
+/**
+ * The cosine similarity of two items' titles (their unit TF-IDF vectors): a merge of the two sorted
+ * term lists. Equal to what {@link textScores} adds for the pair, up to float rounding.
+ */
+export function textPairScore(model: TextModel, a: number, b: number): number {
+  const at = model.terms[a]!;
+  const bt = model.terms[b]!;
+  const aw = model.weights[a]!;
+  const bw = model.weights[b]!;
+  let s = 0;
+  for (let p = 0, q = 0; p < at.length && q < bt.length;) {
+    const d = at[p]! - bt[q]!;
+    if (d === 0) s += aw[p++]! * bw[q++]!;
+    else if (d < 0) p++;
+    else q++;
+  }
+  return s;
+}

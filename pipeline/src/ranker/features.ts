@@ -1,7 +1,8 @@
 import type { CandidateModels } from '../models/candidateModels';
 import { USER_EASE_CANDIDATES } from '../models/candidateModels';
 import { easeColumnScore, easeScores } from '../models/ease';
-import { textScores } from '../models/textSimilarity';
+import { textPairScore } from '../models/textSimilarity';
+import { cartCandidates, inverseSupportRoots } from './cartNeighbours';
 import type { UserHistory } from '../models/InteractionMatrix';
 import { topK } from '../eval/topK';
 
@@ -69,22 +70,6 @@ export interface CandidateFeatures {
   x: Float32Array;
   /** Candidates each source proposed, for reasons and the per-source evaluation. */
   sources: Map<number, string[]>;
-}
-
-const rootsCache = new WeakMap<CandidateModels, Float32Array>();
-
-/** 1 / √(item support), the cosine normaliser, computed once per model. */
-function inverseSupportRoots(m: CandidateModels): Float32Array {
-  let r = rootsCache.get(m);
-  if (!r) {
-    const n = m.matrix.items.length;
-    r = Float32Array.from({ length: n }, (_, i) => {
-      const support = m.cooccurrence[i * n + i]!;
-      return support > 0 ? 1 / Math.sqrt(support) : 0;
-    });
-    rootsCache.set(m, r);
-  }
-  return r;
 }
 
 /**
@@ -178,19 +163,6 @@ function historyStats(h: UserHistory, ts: number): HistoryStats {
   return st;
 }
 
-let scratch: Float32Array[] = [];
-
-/**
- * Six zeroed catalogue-length arrays for the CART scores, the same ones on every call: a request
- * allocates no catalogue-sized garbage. Valid until the next call (callers never hold them).
- */
-function cartScratch(n: number): Float32Array[] {
-  if (scratch.length === 0 || scratch[0]!.length !== n)
-    scratch = Array.from({ length: 6 }, () => new Float32Array(n));
-  else for (const a of scratch) a.fill(0);
-  return scratch;
-}
-
 /** The customer's items by invoices (more first, then lower index), skipping `exclude`: buy-again. */
 function buyAgain(h: UserHistory, st: HistoryStats, limit: number, exclude: ReadonlySet<number>): number[] {
   const out: number[] = [];
@@ -276,31 +248,12 @@ export function candidateFeatures(
   };
 
   if (surface === 'cart') {
-    // catalogue-length work arrays, reused across requests (this function never yields)
-    const [ease, cosSum, cosMax, cooc, textSum, textMax] = cartScratch(n);
-    easeScores(m.basketEase, q.cart, ease);
-    const c = m.cooccurrence;
-    const inverse = inverseSupportRoots(m);
-    for (let k = 0; k < q.cart.length; k++) {
-      const i = q.cart[k]!;
-      const base = i * n;
-      const di = inverse[i]!;
-      // branch-free: a zero count adds nothing and cannot raise the maximum
-      for (let j = 0; j < n; j++) {
-        const v = c[base + j]!;
-        cooc[j]! += v;
-        const cos = v * di * inverse[j]!;
-        cosSum[j]! += cos;
-        if (cos > cosMax[j]!) cosMax[j] = cos;
-      }
-    }
-    textScores(m.text, q.cart, textSum, textMax);
-    add(topK(ease, PER_SOURCE.ease, exclude), 'ease');
-    add(topK(cosSum, PER_SOURCE.cosine, exclude), 'cosine');
-    add(
-      topK(textSum, PER_SOURCE.content, exclude).filter((i) => textSum[i]! > 0),
-      'content',
-    );
+    // candidates from the cart items' neighbour lists (never a catalogue-length pass), then the exact
+    // sums over the cart at each candidate only
+    const near = cartCandidates(m, q.cart, exclude, PER_SOURCE);
+    add(near.ease, 'ease');
+    add(near.cosine, 'cosine');
+    add(near.content, 'content');
     const codeGap = (j: number): number => {
       let best = 100_000;
       const cj = m.codeNumber[j]!;
@@ -312,20 +265,57 @@ export function candidateFeatures(
       return best;
     };
     if (h && st) add(buyAgain(h, st, PER_SOURCE.buyAgain, exclude), 'buy_again');
-    let easeMax = 0;
-    for (const i of sources.keys()) easeMax = Math.max(easeMax, ease[i]!);
     const items = Int32Array.from(sources.keys());
+    const c = m.cooccurrence;
+    const b = m.basketEase.weights;
+    const inverse = inverseSupportRoots(m);
+    const ease = new Float32Array(items.length);
+    const cosSum = new Float32Array(items.length);
+    const cosMax = new Float32Array(items.length);
+    const cooc = new Float32Array(items.length);
+    const textSum = new Float32Array(items.length);
+    const textMax = new Float32Array(items.length);
+    let easeMax = 0;
+    for (let r = 0; r < items.length; r++) {
+      const j = items[r]!;
+      const dj = inverse[j]!;
+      let e = 0;
+      let co = 0;
+      let cs = 0;
+      let cm = 0;
+      let ts = 0;
+      let tm = 0;
+      for (let k = 0; k < q.cart.length; k++) {
+        const i = q.cart[k]!;
+        e += b[i * n + j]!;
+        const v = c[i * n + j]!;
+        co += v;
+        const cos = v * inverse[i]! * dj;
+        cs += cos;
+        if (cos > cm) cm = cos;
+        const t = textPairScore(m.text, i, j);
+        ts += t;
+        if (t > tm) tm = t;
+      }
+      ease[r] = e;
+      cosSum[r] = cs;
+      cosMax[r] = cm;
+      cooc[r] = co;
+      textSum[r] = ts;
+      textMax[r] = tm;
+      easeMax = Math.max(easeMax, e);
+    }
     const dim = FEATURES.cart.length;
     const x = new Float32Array(items.length * dim);
     for (let r = 0; r < items.length; r++) {
       const j = items[r]!;
       const o = r * dim;
       const mine = own(j);
-      x[o] = ease[j]!;
-      x[o + 1] = easeMax > 0 ? ease[j]! / easeMax : 0;
-      x[o + 2] = cosSum[j]!;
-      x[o + 3] = cosMax[j]!;
-      x[o + 4] = log1p(cooc[j]!);
+      x[o] = ease[r]!;
+      x[o + 1] = easeMax > 0 ? ease[r]! / easeMax : 0;
+      x[o + 2] = cosSum[r]!;
+      x[o + 3] = cosMax[r]!;
+      x[o + 4] = log1p(cooc[r]!);
       x[o + 5] = log1p(m.recentPopularity[j]!);
       x[o + 6] = (m.weekPopularity[j]! + 1) / (m.recentPopularity[j]! / 4 + 1);
       x[o + 7] = log1p(countryPop[j]!);
@@ -335,8 +325,8 @@ export function candidateFeatures(
       x[o + 11] = h ? easeColumnScore(m.userEase, h.items, j) : 0;
       x[o + 12] = q.cart.length;
       x[o + 13] = h ? 1 : 0;
-      x[o + 14] = textSum[j]!;
-      x[o + 15] = textMax[j]!;
+      x[o + 14] = textSum[r]!;
+      x[o + 15] = textMax[r]!;
       x[o + 16] = log1p(codeGap(j));
       x[o + 17] = easeColumnScore(m.userEase, q.cart, j);
     }

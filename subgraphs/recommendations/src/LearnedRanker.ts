@@ -12,6 +12,7 @@ import {
   coldStartScores,
   newProductScores,
   loadCandidateModels,
+  prepareCartNeighbours,
   queryOf,
   textScores,
   titleScores,
@@ -80,6 +81,9 @@ export class LearnedRanker {
         rankers[surface] = await loadOnnxModel(await registry.readBinary(version, `ranker-${surface}`));
       }
     }
+    // CART and PRODUCT candidates come from per-product neighbour lists: built now, in slices, so the
+    // first request does not pay for them and the version being replaced keeps answering meanwhile
+    await prepareCartNeighbours(m);
     const ensembles = (await registry.has(version, 'rankers'))
       ? await registry.read<RankersArtefact>(version, 'rankers')
       : undefined;
