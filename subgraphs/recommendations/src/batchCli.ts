@@ -4,6 +4,7 @@ import { MemoryCoPurchaseGraph } from '@recs/graph';
 import { RegistryError, loadPromotedBundle, type ModelBundle } from '@recs/pipeline';
 import { LearnedRanker } from './LearnedRanker';
 import { Recommender } from './Recommender';
+import { syncGraph } from './syncGraph';
 import { LiveFacts } from './rules/LiveFacts';
 import { RuleConfigError, loadRuleConfig, type RuleConfig } from './rules/RuleConfig';
 
@@ -88,8 +89,8 @@ export function batchRules(): RuleConfig {
 
 /**
  * The recommender of a batch command: the promoted model version with the business rules of
- * `RULES_FILE` and the live store `facts`, the in-process co-purchase graph, and generous time budgets
- * (no shopper waits). A bad `RULES_FILE` exits with code 2, registry problems with code 5.
+ * `RULES_FILE` and the live store `facts`, the version's co-purchase graph in process, and generous
+ * time budgets (no shopper waits). A bad `RULES_FILE` exits with code 2, registry problems with code 5.
  */
 export async function batchRecommender(
   name: string,
@@ -109,9 +110,13 @@ export async function batchRecommender(
     throw err;
   }
   const recent = new Map(bundle.popularity.global.map((p) => [p.productId, p.baskets]));
+  // the version's co-purchase pairs, in process: what the servers' graph answers for CART and PRODUCT
+  // lists that do not use the learned ranker (e.g. a variant with `ranker: false`)
+  const graph = new MemoryCoPurchaseGraph();
+  await syncGraph(graph, bundle);
   const recommender = new Recommender({
     bundle,
-    graph: new MemoryCoPurchaseGraph(),
+    graph,
     log: createLogger(name, 'warn'),
     learned,
     learnedBudgetMs: 5_000,

@@ -239,3 +239,19 @@ test('replay: a bad candidate, REDIS_URL or model version exits with its code an
   );
   assert.deepEqual(problems.flat(), []);
 });
+
+test("the batch recommender answers CART from the version's co-purchase pairs when the ranker is off", async () => {
+  const registry = await trainedRegistry();
+  const batch = await batchRecommender('replay-test', registry, createMemoryFeatureStore());
+  try {
+    // a variant without the learned ranker serves CART from the co-purchase graph, as the servers do
+    const req = parseRecommendationRequest('17850', 'CART', 5, { cartProductIds: ['85123A'] });
+    const served = await batch.recommender.recommend(req, { ranker: false });
+    assert.equal(served.fallback, false);
+    const fromGraph = served.items.filter((item) => item.sources?.includes('cooccurrence_graph'));
+    assert.ok(fromGraph.length > 0, `graph items: ${JSON.stringify(served.items.map((i) => i.sources))}`);
+    assert.ok(fromGraph.every((item) => item.reasonCode === 'BOUGHT_TOGETHER'));
+  } finally {
+    await batch.close();
+  }
+});
