@@ -169,6 +169,7 @@ export async function train(opts: TrainOptions): Promise<Manifest> {
       until: isoDate(opts.until),
       metrics: {
         products: data.catalogue.size,
+        modelProducts: candidates.matrix.items.length,
         categorisedProducts: Math.round(categorised * 1000) / 1000,
         interactions: data.interactions.length,
         coPurchasePairs: coPurchase.length,

@@ -34,13 +34,29 @@ export interface InteractionMatrix {
   until: number;
 }
 
-/** Builds the matrices from purchase events strictly before `until`. */
+/**
+ * Builds the matrices from purchase events strictly before `until`, over at most `maxItems` products:
+ * when more were sold, the `maxItems` with the most purchase lines (ties by id) and only their lines.
+ * The other products are then unknown to every model built on the matrix, like a product first sold
+ * after the cut-off.
+ */
 export function buildInteractionMatrix(
   interactions: readonly Interaction[],
   until: number,
+  maxItems = Number.POSITIVE_INFINITY,
 ): InteractionMatrix {
-  const purchases = interactions.filter((e) => e.type === 'purchase' && e.ts < until);
-  const ids = [...new Set(purchases.map((e) => e.productId))].sort();
+  let purchases = interactions.filter((e) => e.type === 'purchase' && e.ts < until);
+  let ids = [...new Set(purchases.map((e) => e.productId))].sort();
+  if (ids.length > maxItems) {
+    const lines = new Map<string, number>();
+    for (const e of purchases) lines.set(e.productId, (lines.get(e.productId) ?? 0) + 1);
+    ids = ids
+      .sort((a, b) => lines.get(b)! - lines.get(a)! || (a < b ? -1 : 1))
+      .slice(0, maxItems)
+      .sort();
+    const kept = new Set(ids);
+    purchases = purchases.filter((e) => kept.has(e.productId));
+  }
   const index = new Map(ids.map((id, i) => [id, i] as const));
   const basketItems = new Map<string, { items: Set<number>; ts: number }>();
   const perUser = new Map<

@@ -53,8 +53,22 @@ export interface CandidateModelOptions {
    * {@link CandidateModels.twoTower}).
    */
   twoTower?: TwoTowerOptions | false;
+  /**
+   * Products the dense models cover at most (default {@link MODEL_PRODUCTS_MAX}): above it, the ones
+   * with the most purchase lines. The rest are served as unseen products (titles, popularity, the
+   * co-purchase graph).
+   */
+  maxProducts?: number;
   log?: (line: string) => void;
 }
+
+/**
+ * The default cap on the products of the dense candidate models. Basket and customer EASE invert an
+ * n × n matrix (O(n³) time, 4n² bytes each) and the co-occurrence is n × n too: 10,000 products take
+ * about 7 minutes and 6 GiB to train here, and 96,000 would need 37 GB per matrix (docs/scaling.md,
+ * section 4). A larger catalogue's head is modelled; its tail is served like new products.
+ */
+export const MODEL_PRODUCTS_MAX = 10_000;
 
 /**
  * Every candidate model the evaluation and the serving path share, trained on purchases before
@@ -115,7 +129,8 @@ export async function trainCandidateModels(
 ): Promise<CandidateModels> {
   const log = opts.log ?? (() => {});
   const t0 = Date.now();
-  const matrix = buildInteractionMatrix(interactions, until);
+  const maxProducts = opts.maxProducts ?? MODEL_PRODUCTS_MAX;
+  const matrix = buildInteractionMatrix(interactions, until, maxProducts);
   const n = matrix.items.length;
   const since = until - (opts.popularityDays ?? 30) * DAY;
   const recentPopularity = new Float32Array(n);
@@ -144,7 +159,7 @@ export async function trainCandidateModels(
     FIRST_ORDER_OPTIONS,
   );
   log(
-    `interaction matrix: ${n} items, ${matrix.baskets.length} invoices, ${matrix.users.size} customers in ${Date.now() - t0} ms`,
+    `interaction matrix: ${n} items${n === maxProducts ? ' (the cap: the most bought)' : ''}, ${matrix.baskets.length} invoices, ${matrix.users.size} customers in ${Date.now() - t0} ms`,
   );
   const t1 = Date.now();
   const userRows = [...matrix.users.values()].map((u) => u.items);
