@@ -21,6 +21,9 @@ export interface CoPurchaseOptions {
   maxBasketSize?: number;
 }
 
+/** Pair-count shards, by the first product of a pair (see {@link trainCoPurchase}). */
+const PAIR_SHARDS = 64;
+
 /**
  * Co-purchase statistics over baskets (invoices) before the cut-off:
  *   count(a,b) = baskets containing both,  support(x) = baskets containing x,  N = baskets,
@@ -49,7 +52,9 @@ export function trainCoPurchase(
   for (const set of baskets.values()) for (const p of set) if (!index.has(p)) index.set(p, ids.push(p) - 1);
   const P = ids.length;
   const support = new Float64Array(P);
-  const pairs = new Map<number, number>();
+  // One Map per shard of the first product: a V8 Map holds at most 2^24 entries, and 10M lines over
+  // 1M products make more distinct pairs than that.
+  const pairs = Array.from({ length: PAIR_SHARDS }, () => new Map<number, number>());
   let n = 0;
   for (const set of baskets.values()) {
     if (set.size > maxBasketSize) continue;
@@ -58,22 +63,24 @@ export function trainCoPurchase(
     for (const i of items) support[i]!++;
     for (let x = 0; x < items.length; x++) {
       const base = items[x]! * P;
+      const shard = pairs[items[x]! % pairs.length]!;
       for (let y = x + 1; y < items.length; y++) {
         const key = base + items[y]!;
-        pairs.set(key, (pairs.get(key) ?? 0) + 1);
+        shard.set(key, (shard.get(key) ?? 0) + 1);
       }
     }
   }
   const all: CoPurchasePair[] = [];
-  for (const [key, count] of pairs) {
-    if (count < minCount) continue;
-    const i = Math.floor(key / P);
-    const j = key - i * P;
-    const sa = support[i]!;
-    const sb = support[j]!;
-    const [a, b] = ids[i]! < ids[j]! ? [ids[i]!, ids[j]!] : [ids[j]!, ids[i]!];
-    all.push({ a, b, count, confidence: Math.max(count / sa, count / sb), lift: (count * n) / (sa * sb) });
-  }
+  for (const shard of pairs)
+    for (const [key, count] of shard) {
+      if (count < minCount) continue;
+      const i = Math.floor(key / P);
+      const j = key - i * P;
+      const sa = support[i]!;
+      const sb = support[j]!;
+      const [a, b] = ids[i]! < ids[j]! ? [ids[i]!, ids[j]!] : [ids[j]!, ids[i]!];
+      all.push({ a, b, count, confidence: Math.max(count / sa, count / sb), lift: (count * n) / (sa * sb) });
+    }
   // Strongest first, ids breaking ties, so the kept set does not depend on Map iteration order.
   all.sort((x, y) => y.count - x.count || y.lift - x.lift || (x.a + x.b < y.a + y.b ? -1 : 1));
   const kept = new Map<string, number>();
