@@ -113,7 +113,12 @@ function best(items: Int32Array, size: number, scores: Float32Array, k: number):
     const j = items[t]!;
     const v = scores[j]!;
     if (!(v > 0)) continue;
-    if (top.length === k && !better(j, top[k - 1]!)) continue;
+    if (top.length === k) {
+      // most entries lose to the current k-th at once: one comparison, no call
+      const last = top[k - 1]!;
+      const lv = scores[last]!;
+      if (v < lv || (v === lv && j > last)) continue;
+    }
     let pos = top.length === k ? k - 1 : top.length;
     while (pos > 0 && better(j, top[pos - 1]!)) pos--;
     if (top.length === k) top.pop();
