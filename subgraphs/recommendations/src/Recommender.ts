@@ -516,6 +516,14 @@ export class Recommender {
         this.sourceFailed('ranker', err);
       }
     }
+    if (learned && useLearned && req.surface === 'CART' && !cart.some((p) => learned.knows(p))) {
+      // No cart item is known to the dense models: each was first sold after the cut-off, or is outside
+      // their product cap on a large catalogue. The co-purchase graph holds every pair of the version,
+      // so it answers; only when it has nothing does the learned path (buy-again) go on.
+      const viaGraph = await this.fromGraphAndPopularity({ ...req, limit: depth });
+      if (viaGraph.fallback || viaGraph.items.some((i) => i.sources?.includes('cooccurrence_graph')))
+        return viaGraph;
+    }
     if (useLearned && !learnedFailure) {
       try {
         const ranked = await this.breaker('ranker').run(() =>

@@ -58,6 +58,35 @@ describe('Recommender with the learned ranker', () => {
     }
   });
 
+  it('CART of products the dense models do not know (beyond their product cap): the co-purchase graph answers', async () => {
+    // a tail product outside the models' cap still has its pairs in the version's graph
+    const tail = new MemoryCoPurchaseGraph();
+    await syncGraph(tail, bundle);
+    await tail.loadEdges([
+      { a: '85123A', b: 'TAIL-1', count: 9, confidence: 0.5, lift: 30 },
+      { a: '22423', b: 'TAIL-1', count: 4, confidence: 0.2, lift: 5 },
+    ]);
+    assert.equal(learned.knows('TAIL-1'), false);
+    const req = parseRecommendationRequest('17850', 'CART', 5, { cartProductIds: ['TAIL-1'] });
+    const r = await new Recommender({ bundle, graph: tail, log, learned }).recommend(req);
+    assert.equal(r.fallback, false);
+    assert.deepEqual(
+      r.items.slice(0, 2).map((i) => [i.productId, i.reasonCode]),
+      [
+        ['85123A', 'BOUGHT_TOGETHER'],
+        ['22423', 'BOUGHT_TOGETHER'],
+      ],
+    );
+    assert.match(r.items[0]!.reason, /in 9 orders$/);
+    assert.equal(r.items.length, 5, 'filled to the limit');
+    // a cart with one known item keeps the learned path
+    const mixed = await new Recommender({ bundle, graph: tail, log, learned }).recommend(
+      parseRecommendationRequest('17850', 'CART', 5, { cartProductIds: ['TAIL-1', '22726'] }),
+    );
+    assert.ok(mixed.items.some((i) => i.ranked !== undefined));
+    await tail.close();
+  });
+
   it('PRODUCT: the viewed product ranked as a one-item cart, never the product itself', async () => {
     const r = await new Recommender({ bundle, graph, log, learned }).recommend(
       parseRecommendationRequest('first-time-viewer', 'PRODUCT', 8, { productId: '85123A' }),
