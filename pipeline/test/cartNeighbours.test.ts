@@ -4,7 +4,12 @@ import { seededRandom } from '@recs/core';
 import type { CandidateModels } from '../src/models/candidateModels';
 import { textPairScore, textScores, trainTextModel } from '../src/models/textSimilarity';
 import { topK } from '../src/eval/topK';
-import { cartCandidates, cartNeighbours, NEIGHBOURS_PER_ITEM } from '../src/ranker/cartNeighbours';
+import {
+  cartCandidates,
+  cartNeighbours,
+  NEIGHBOURS_PER_ITEM,
+  prepareCartNeighbours,
+} from '../src/ranker/cartNeighbours';
 
 const WORDS = [
   'BAG',
@@ -143,6 +148,20 @@ describe('CART neighbour lists', () => {
             `${source}, cart ${cart}, round ${round}`,
           );
       }
+  });
+
+  it('are built once per model, whoever asks first and however many ask during the build', async () => {
+    const m = modelOf(300, (i, j) => ((i + 2 * j) % 7) - 3, 6);
+    const first = prepareCartNeighbours(m);
+    const second = prepareCartNeighbours(m);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    // a request during the sliced build finishes that same build
+    const now = cartNeighbours(m);
+    const [a, b] = await Promise.all([first, second]);
+    assert.equal(a, now);
+    assert.equal(b, now);
+    assert.equal(cartNeighbours(m), now);
+    assert.equal(await prepareCartNeighbours(m), now);
   });
 
   it("score a pair's titles as the dense title pass does", () => {

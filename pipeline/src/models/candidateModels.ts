@@ -65,8 +65,9 @@ export interface CandidateModelOptions {
 /**
  * The default cap on the products of the dense candidate models. Basket and customer EASE invert an
  * n × n matrix (O(n³) time, 4n² bytes each) and the co-occurrence is n × n too: 10,000 products take
- * about 7 minutes and 6 GiB to train here, and 96,000 would need 37 GB per matrix (docs/scaling.md,
- * section 4). A larger catalogue's head is modelled; its tail is served like new products.
+ * 7 to 9 minutes and 6 to 8 GiB to train here, and 96,000 would need 37 GB per matrix (docs/scaling.md,
+ * section 4). A larger catalogue's head is modelled; its tail is served by the co-purchase graph,
+ * titles and popularity.
  */
 export const MODEL_PRODUCTS_MAX = 10_000;
 
@@ -143,7 +144,8 @@ export async function trainCandidateModels(
     const key = `${e.basketId}\u0000${e.productId}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const item = matrix.index.get(e.productId)!;
+    const item = matrix.index.get(e.productId);
+    if (item === undefined) continue; // outside the product cap
     recentPopularity[item]! += 1;
     if (e.ts >= weekSince) weekPopularity[item]! += 1;
     if (e.country) {
@@ -159,7 +161,7 @@ export async function trainCandidateModels(
     FIRST_ORDER_OPTIONS,
   );
   log(
-    `interaction matrix: ${n} items${n === maxProducts ? ' (the cap: the most bought)' : ''}, ${matrix.baskets.length} invoices, ${matrix.users.size} customers in ${Date.now() - t0} ms`,
+    `interaction matrix: ${n} items${n === maxProducts ? ' (at the cap: the most bought)' : ''}, ${matrix.baskets.length} invoices, ${matrix.users.size} customers in ${Date.now() - t0} ms`,
   );
   const t1 = Date.now();
   const userRows = [...matrix.users.values()].map((u) => u.items);

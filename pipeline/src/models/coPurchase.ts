@@ -82,7 +82,9 @@ export function trainCoPurchase(
       all.push({ a, b, count, confidence: Math.max(count / sa, count / sb), lift: (count * n) / (sa * sb) });
     }
   // Strongest first, ids breaking ties, so the kept set does not depend on Map iteration order.
-  all.sort((x, y) => y.count - x.count || y.lift - x.lift || (x.a + x.b < y.a + y.b ? -1 : 1));
+  all.sort(
+    (x, y) => y.count - x.count || y.lift - x.lift || (x.a < y.a ? -1 : x.a > y.a ? 1 : x.b < y.b ? -1 : 1),
+  );
   const kept = new Map<string, number>();
   const out: CoPurchasePair[] = [];
   for (const p of all) {

@@ -70,7 +70,8 @@ export function firstOrders(
     const key = `${e.basketId}\u0000${e.productId}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const i = index.get(e.productId)!;
+    const i = index.get(e.productId);
+    if (i === undefined) continue; // a product outside the models' product cap
     all[i]! += w;
     if (e.country) {
       let c = counts.get(e.country);

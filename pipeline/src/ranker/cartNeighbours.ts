@@ -28,7 +28,9 @@ export interface CartNeighbours {
 
 /**
  * Entries kept per item and list. Each is well above the candidates a source gives a one-item cart
- * (60 EASE, 20 cosine, 20 title), so a one-item cart gets exactly a dense pass's candidates. For larger
+ * (60 EASE, 20 cosine, 20 title), so a one-item cart gets exactly the positive-scored candidates of a
+ * dense pass (the dense pass also padded a short list with zero-scored products, lowest index first;
+ * the lists do not). For larger
  * carts these sizes gave the dense pass's CART and PRODUCT numbers within the ranker's seed noise, where
  * 200 / none / 100 / 100 lost 0.004 HR on CART (docs/evaluation/tuning.md, "CART candidates from
  * neighbour lists").
@@ -108,6 +110,7 @@ export function cartCandidates(
 /** The `k` of `items[0 .. size)` with the highest positive `scores`, best first, ties by lower index. */
 function best(items: Int32Array, size: number, scores: Float32Array, k: number): number[] {
   const top: number[] = [];
+  if (k <= 0) return top;
   const better = (a: number, b: number) => scores[a]! > scores[b]! || (scores[a] === scores[b] && a < b);
   for (let t = 0; t < size; t++) {
     const j = items[t]!;
@@ -127,40 +130,49 @@ function best(items: Int32Array, size: number, scores: Float32Array, k: number):
   return top;
 }
 
+/** Builds in progress, one generator per model, shared by every caller until it finishes. */
+const building = new WeakMap<CandidateModels, Generator<void, CartNeighbours>>();
+
+function buildOf(m: CandidateModels): Generator<void, CartNeighbours> {
+  let steps = building.get(m);
+  if (!steps) building.set(m, (steps = buildCartNeighbours(m)));
+  return steps;
+}
+
+function finished(m: CandidateModels, nb: CartNeighbours): CartNeighbours {
+  cache.set(m, nb);
+  building.delete(m);
+  return nb;
+}
+
 /**
- * The neighbour lists of a model, built on first use (O(n²) over the dense models: about 0.6 s at 3,751
- * products, 3.3 s at 10,000) and kept for the model's lifetime. Servers build them with
- * {@link prepareCartNeighbours} when they load a version, so no request pays for them.
+ * The neighbour lists of a model, built on first use (O(n²) over the dense models: about 1.4 s at
+ * 3,751 products, 6.5 s at 10,000) and kept for the model's lifetime. Servers build them with
+ * {@link prepareCartNeighbours} when they load a version, so no request pays for them. A call during
+ * that build finishes it synchronously (the same build, not a second one).
  */
 export function cartNeighbours(m: CandidateModels): CartNeighbours {
-  let nb = cache.get(m);
-  if (!nb) {
-    const steps = buildCartNeighbours(m);
-    let r = steps.next();
-    while (!r.done) r = steps.next();
-    nb = r.value;
-    cache.set(m, nb);
-  }
-  return nb;
+  const done = cache.get(m);
+  if (done) return done;
+  const steps = buildOf(m);
+  let r = steps.next();
+  while (!r.done) r = steps.next();
+  return finished(m, r.value);
 }
 
 /**
  * Builds the neighbour lists of a model in slices of {@link ROWS_PER_SLICE} rows, yielding to the event
  * loop between slices: a server loading a new version keeps answering with the old one meanwhile.
+ * Concurrent calls share one build.
  */
 export async function prepareCartNeighbours(m: CandidateModels): Promise<CartNeighbours> {
-  let nb = cache.get(m);
-  if (!nb) {
-    const steps = buildCartNeighbours(m);
-    let r = steps.next();
-    while (!r.done) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      r = steps.next();
-    }
-    nb = r.value;
-    cache.set(m, nb);
+  for (;;) {
+    const done = cache.get(m);
+    if (done) return done;
+    const r = buildOf(m).next();
+    if (r.done) return finished(m, r.value);
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  return nb;
 }
 
 /** Rows of one model built between two yields of {@link prepareCartNeighbours} (about 5 ms at 3,751). */

@@ -205,8 +205,8 @@ const PER_SOURCE = {
  * were tried on both surfaces and left out: no robust gain on the validation cut, see
  * docs/evaluation/tuning.md.)
  *
- * Cost per request: CART reads one row per cart item of the co-occurrence, EASE and title models;
- * HOME reads the customer's own items and, per candidate, one row of EASE. A known customer's EASE
+ * Cost per request: CART sums the cart items' neighbour lists (a few hundred entries each,
+ * `cartNeighbours.ts`) and reads the dense models only at the chosen candidates; HOME reads the customer's own items and, per candidate, one row of EASE. A known customer's EASE
  * candidates were computed offline (`userEaseTop`); only a history changed since the cut-off (live
  * purchases) or a ranker-training history pays a dense pass over the catalogue for them.
  */

@@ -496,6 +496,21 @@ export class Recommender {
     let learnedFailure: string | undefined;
     if (
       learned &&
+      useLearned &&
+      (req.surface === 'CART' || req.surface === 'PRODUCT') &&
+      cart.length > 0 &&
+      cart.every((p) => !learned.knows(p))
+    ) {
+      // No cart item (or viewed product) is known to the dense models: each was first sold after the
+      // cut-off, or is outside their product cap on a large catalogue. The co-purchase graph holds the
+      // version's pairs for every product (those seen in two or more invoices), so it answers when it
+      // can; when it has nothing or fails, the learned paths below go on.
+      const viaGraph = await this.fromGraphAndPopularity({ ...req, limit: depth });
+      if (!viaGraph.fallback && viaGraph.items.some((i) => i.sources?.includes('cooccurrence_graph')))
+        return viaGraph;
+    }
+    if (
+      learned &&
       req.surface === 'PRODUCT' &&
       req.context.productId &&
       !learned.knows(req.context.productId)
@@ -515,14 +530,6 @@ export class Recommender {
         learnedFailure = `new-product ranking unavailable: ${publicReason(err)}`;
         this.sourceFailed('ranker', err);
       }
-    }
-    if (learned && useLearned && req.surface === 'CART' && !cart.some((p) => learned.knows(p))) {
-      // No cart item is known to the dense models: each was first sold after the cut-off, or is outside
-      // their product cap on a large catalogue. The co-purchase graph holds every pair of the version,
-      // so it answers; only when it has nothing does the learned path (buy-again) go on.
-      const viaGraph = await this.fromGraphAndPopularity({ ...req, limit: depth });
-      if (viaGraph.fallback || viaGraph.items.some((i) => i.sources?.includes('cooccurrence_graph')))
-        return viaGraph;
     }
     if (useLearned && !learnedFailure) {
       try {

@@ -130,6 +130,7 @@ export async function batchRecommender(
     close: async () => {
       await facts.close();
       await learned?.close();
+      await graph.close();
     },
   };
 }

@@ -84,6 +84,18 @@ describe('Recommender with the learned ranker', () => {
       parseRecommendationRequest('17850', 'CART', 5, { cartProductIds: ['TAIL-1', '22726'] }),
     );
     assert.ok(mixed.items.some((i) => i.ranked !== undefined));
+    // the viewed product of a PRODUCT page outside the cap: the graph too
+    const page = await new Recommender({ bundle, graph: tail, log, learned }).recommend(
+      parseRecommendationRequest('17850', 'PRODUCT', 5, { productId: 'TAIL-1' }),
+    );
+    assert.equal(page.items[0]!.productId, '85123A');
+    // a failing graph does not turn the healthy ranker's answer into a fallback
+    const down = Object.assign(Object.create(tail) as MemoryCoPurchaseGraph, {
+      topK: () => Promise.reject(new Error('graph down')),
+    });
+    const r2 = await new Recommender({ bundle, graph: down, log, learned }).recommend(req);
+    assert.equal(r2.fallback, false);
+    assert.ok(r2.items.some((i) => i.ranked !== undefined && i.reasonCode === 'BUY_AGAIN'));
     await tail.close();
   });
 
