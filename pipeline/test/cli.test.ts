@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { writeRetailFile } from './fixtures';
+import { versionMeta, writeRetailFile } from './fixtures';
 import { ModelRegistry } from '../src/registry/ModelRegistry';
 
 const cli = join(import.meta.dirname, '..', 'src', 'cli.ts');
@@ -150,14 +150,7 @@ test('train refuses a cut-off with no purchases in the 30 days before it (empty 
 test('models: a version whose manifest is null or not JSON is listed as corrupt and cannot be promoted', async () => {
   const reg = join(mkdtempSync(join(tmpdir(), 'recs-cli-')), 'models');
   const registry = new ModelRegistry(reg);
-  const meta = {
-    dataset: 'online-retail',
-    input: 'x',
-    dataRange: { from: '2010-12-01', to: '2010-12-02' },
-    until: '2010-12-03',
-    metrics: {},
-    cleaning: {},
-  };
+  const meta = versionMeta();
   const good = await registry.publish({ a: 1 }, meta, new Date('2026-01-01T00:00:00Z'));
   await registry.promote(good.version);
   const nullVersion = 'v20260102T000000Z-00000000';

@@ -13,3 +13,16 @@ export function writeRetailFile(lines: string[], name = 'retail.csv'): string {
   writeFileSync(path, name.endsWith('.gz') ? gzipSync(text) : text);
   return path;
 }
+
+/** Registry metadata for a test version (`ModelRegistry.publish`), with `over` applied. */
+export function versionMeta(over: { dataRange?: { from: string; to: string }; until?: string } = {}) {
+  return {
+    dataset: 'online-retail',
+    input: 'x',
+    dataRange: { from: '2010-12-01', to: '2010-12-02' },
+    until: '2010-12-03',
+    metrics: {},
+    cleaning: {},
+    ...over,
+  };
+}

@@ -15,6 +15,7 @@ import {
   loadCandidateModels,
 } from '../src/models/candidateArtefacts';
 import { ModelRegistry } from '../src/registry/ModelRegistry';
+import { versionMeta } from './fixtures';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
@@ -119,14 +120,7 @@ describe('learned rankers on the bundled data (cut 2011-03-01)', () => {
   it('candidate models stored in a model version load back and give the same features', async () => {
     const m = await trainCandidateModels(data.interactions, CUT, { titles });
     const registry = new ModelRegistry(join(mkdtempSync(join(tmpdir(), 'recs-cand-')), 'models'));
-    const meta = {
-      dataset: 'online-retail',
-      input: 'x',
-      dataRange: { from: '', to: '' },
-      until: '2011-03-01',
-      metrics: {},
-      cleaning: {},
-    };
+    const meta = versionMeta({ dataRange: { from: '', to: '' }, until: '2011-03-01' });
     const { version } = await registry.publish(candidateArtefacts(m), meta);
     const loaded = await loadCandidateModels(registry, version);
     // a version written by an older layout is refused with a reason, not misread

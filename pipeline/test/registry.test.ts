@@ -5,15 +5,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ModelRegistry, RegistryError } from '@recs/pipeline';
 import { excludeForgotten } from '../src/forgotten';
+import { versionMeta } from './fixtures';
 
-const meta = {
-  dataset: 'online-retail',
-  input: 'x',
-  dataRange: { from: '2010-12-01', to: '2011-11-08' },
-  until: '2011-11-09',
-  metrics: {},
-  cleaning: {},
-};
+const meta = versionMeta({ dataRange: { from: '2010-12-01', to: '2011-11-08' }, until: '2011-11-09' });
 
 test('publish, promote, rollback; hashes guard the artefacts', async () => {
   const root = join(mkdtempSync(join(tmpdir(), 'recs-reg-')), 'models');

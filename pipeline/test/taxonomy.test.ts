@@ -17,7 +17,7 @@ import type { CatalogueEntry } from '../src/ingest/Interaction';
 import { loadPromotedBundle } from '../src/ModelBundle';
 import { ModelRegistry } from '../src/registry/ModelRegistry';
 import { train } from '../src/train';
-import { writeRetailFile } from './fixtures';
+import { versionMeta, writeRetailFile } from './fixtures';
 
 const BUNDLED = join(
   import.meta.dirname,
@@ -219,14 +219,7 @@ describe('catalogue artefact', () => {
         popularity: { global: [], byCountry: {} },
         coPurchase: [],
       },
-      {
-        dataset: 'online-retail',
-        input: 'x',
-        dataRange: { from: '2010-12-01', to: '2010-12-02' },
-        until: '2010-12-03',
-        metrics: {},
-        cleaning: {},
-      },
+      versionMeta(),
     );
     await registry.promote(old.version);
     const bundle = await loadPromotedBundle(registryRoot);

@@ -1,19 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assign, bucketOf, validateExperiments, type Experiment } from '@recs/experiments';
-
-const exp = (over: Partial<Experiment>): Experiment => ({
-  id: 'e1',
-  layer: 'ranking',
-  status: 'RUNNING',
-  salt: 's1',
-  traffic: { from: 0, to: 100 },
-  variants: [
-    { name: 'control', allocation: 50 },
-    { name: 'treatment', allocation: 50 },
-  ],
-  ...over,
-});
+import { assign, bucketOf, validateExperiments } from '@recs/experiments';
+import { experimentOf as exp } from './fixtures';
 
 test('assignment is sticky and close to the allocation over 100k ids (chi-square)', () => {
   const e = exp({

@@ -16,19 +16,17 @@ import {
   type ExperimentStore,
   type VariantCounts,
 } from '@recs/experiments';
+import { experimentOf } from './fixtures';
 
-const experiment = (over: Partial<Experiment> = {}): Experiment => ({
-  id: 'ranker-test',
-  layer: 'ranking',
-  status: 'RUNNING',
-  salt: 's1',
-  traffic: { from: 0, to: 100 },
-  variants: [
-    { name: 'control', allocation: 50 },
-    { name: 'treatment', allocation: 50, config: { ranker: false } },
-  ],
-  ...over,
-});
+const experiment = (over: Partial<Experiment> = {}): Experiment =>
+  experimentOf({
+    id: 'ranker-test',
+    variants: [
+      { name: 'control', allocation: 50 },
+      { name: 'treatment', allocation: 50, config: { ranker: false } },
+    ],
+    ...over,
+  });
 
 /** A random prefix on the shared test server, removed after the test. */
 async function isolated(t: TestContext): Promise<{ client: Redis; prefix: string }> {

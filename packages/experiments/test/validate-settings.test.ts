@@ -15,19 +15,7 @@ import {
   type AutomationSettings,
   type Experiment,
 } from '@recs/experiments';
-
-const exp = (over: Partial<Experiment> = {}): Experiment => ({
-  id: 'e1',
-  layer: 'ranking',
-  status: 'RUNNING',
-  salt: 's1',
-  traffic: { from: 0, to: 100 },
-  variants: [
-    { name: 'control', allocation: 50 },
-    { name: 'treatment', allocation: 50 },
-  ],
-  ...over,
-});
+import { experimentOf as exp } from './fixtures';
 
 /** The message of the ExperimentConfigError the set throws; fails when it is accepted. */
 function refusal(experiments: unknown[]): string {

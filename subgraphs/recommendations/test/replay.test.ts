@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { OutcomeStore, createRedisExperimentStore, validateExperiments } from '@recs/experiments';
+import {
+  OutcomeStore,
+  createRedisExperimentStore,
+  validateExperiments,
+  type Experiment,
+} from '@recs/experiments';
 import { cliProblems, freePort, testRedis } from '@recs/testkit';
 import { trainedRegistry } from '@recs/testkit/registry';
 import { createMemoryFeatureStore } from '@recs/feature-store';
@@ -32,6 +37,28 @@ after(async () => {
     client.disconnect();
   }
 });
+
+/** Stores a 50/50 experiment `id` (its own layer and salt): a control and `treatment`. */
+async function createExperiment(
+  redis: Redis,
+  id: string,
+  status: Experiment['status'],
+  treatment: Experiment['variants'][number],
+) {
+  await createRedisExperimentStore(redis).change(
+    id,
+    () => ({
+      id,
+      layer: id,
+      status,
+      salt: id,
+      traffic: { from: 0, to: 100 },
+      variants: [{ name: 'control', allocation: 50 }, treatment],
+    }),
+    { actor: 'test', action: 'create', reason: `replay test ${id}`, automatic: false },
+    validateExperiments,
+  );
+}
 
 async function replay(env: Record<string, string>, ...args: string[]) {
   return run(process.execPath, ['--import', 'tsx', 'subgraphs/recommendations/src/replayCli.ts', ...args], {
@@ -68,22 +95,11 @@ test('replay: usage errors, then a report over an experiment’s logged lists', 
   );
 
   client = new Redis(url);
-  await createRedisExperimentStore(client).change(
-    ID,
-    () => ({
-      id: ID,
-      layer: ID,
-      status: 'RUNNING',
-      salt: ID,
-      traffic: { from: 0, to: 100 },
-      variants: [
-        { name: 'control', allocation: 50 },
-        { name: 'no-ranker', allocation: 50, config: { ranker: false } },
-      ],
-    }),
-    { actor: 'test', action: 'create', reason: 'replay test', automatic: false },
-    validateExperiments,
-  );
+  await createExperiment(client, ID, 'RUNNING', {
+    name: 'no-ranker',
+    allocation: 50,
+    config: { ranker: false },
+  });
   const outcomes = new OutcomeStore(client);
   const users = ['17850', '12347', '13047', '14911'];
   // what the variants served (the batch recommender of the same model version)
@@ -145,22 +161,11 @@ test('replay: a bad candidate, REDIS_URL or model version exits with its code an
   const other = 'v20000101T000000Z-00000000';
   client ??= new Redis(url);
   // a draft (never served) whose second variant names a model version replay does not serve
-  await createRedisExperimentStore(client).change(
-    BAD,
-    () => ({
-      id: BAD,
-      layer: BAD,
-      status: 'DRAFT',
-      salt: BAD,
-      traffic: { from: 0, to: 100 },
-      variants: [
-        { name: 'control', allocation: 50 },
-        { name: 'old-model', allocation: 50, config: { modelVersion: other } },
-      ],
-    }),
-    { actor: 'test', action: 'create', reason: 'replay bad-input test', automatic: false },
-    validateExperiments,
-  );
+  await createExperiment(client, BAD, 'DRAFT', {
+    name: 'old-model',
+    allocation: 50,
+    config: { modelVersion: other },
+  });
   const file = (name: string, text: string) => {
     const path = join(dir, name);
     writeFileSync(path, text);
