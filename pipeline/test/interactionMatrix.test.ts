@@ -26,9 +26,9 @@ test('the interaction matrix covers every product sold before the cut-off when u
   assert.deepEqual([...m.users.keys()].sort(), ['u', 'v', 'w']);
 });
 
-test('over the cap, the matrix keeps the most bought products (ties by id) and only their lines', () => {
+test('over the cap, the matrix keeps the most bought products and only their lines', () => {
   const m = buildInteractionMatrix(lines, until, 2);
-  // A has 3 lines; B and C tie at 2 and B wins by id; D is dropped
+  // A has 3 lines; B and C have 2 each and B's are the more recent; D is dropped
   assert.deepEqual(m.items, ['A', 'B']);
   assert.deepEqual(
     m.baskets.map((b) => [...b].map((i) => m.items[i])),
@@ -42,6 +42,23 @@ test('over the cap, the matrix keeps the most bought products (ties by id) and o
     ['A', 'B'],
   );
   assert.ok(m.users.get('u')!.lines.every((l) => l.item < 2));
+});
+
+test("over the cap, recent lines outweigh old ones: a product launched last week beats last year's seller", () => {
+  const old = [1, 2, 3, 4].map((i) =>
+    purchase({ basketId: `o${i}`, productId: 'OLD', ts: until - (360 + i) * DAY, userId: 'u' }),
+  );
+  const fresh = [1, 2, 3].map((i) =>
+    purchase({ basketId: `n${i}`, productId: 'NEW', ts: until - i * DAY, userId: 'v' }),
+  );
+  // OLD: 4 lines a year old (4 × 2^-4 = 0.25); NEW: 3 lines this week (about 2.95)
+  assert.deepEqual(buildInteractionMatrix([...old, ...fresh], until, 1).items, ['NEW']);
+  // equal weights fall back to the id
+  const twins = [
+    purchase({ basketId: 't1', productId: 'Y', ts: until - DAY, userId: 'u' }),
+    purchase({ basketId: 't2', productId: 'X', ts: until - DAY, userId: 'u' }),
+  ];
+  assert.deepEqual(buildInteractionMatrix(twins, until, 1).items, ['X']);
 });
 
 test('the candidate models take the cap from their options', async () => {

@@ -35,10 +35,17 @@ export interface InteractionMatrix {
 }
 
 /**
+ * The half-life of a purchase line in the choice of the modelled products over the cap: a line bought
+ * 90 days before the cut-off counts half. Lifetime counts would keep a product that sold well a year
+ * ago and leave out one launched last month that sells every day.
+ */
+export const CAP_HALF_LIFE_DAYS = 90;
+
+/**
  * Builds the matrices from purchase events strictly before `until`, over at most `maxItems` products:
- * when more were sold, the `maxItems` with the most purchase lines (ties by id) and only their lines.
- * The other products are then unknown to every model built on the matrix, like a product first sold
- * after the cut-off.
+ * when more were sold, the `maxItems` with the most purchase lines weighted by recency (each line
+ * 2^(−age / {@link CAP_HALF_LIFE_DAYS}); ties by id) and only their lines. The other products are
+ * then unknown to every model built on the matrix, like a product first sold after the cut-off.
  */
 export function buildInteractionMatrix(
   interactions: readonly Interaction[],
@@ -49,7 +56,10 @@ export function buildInteractionMatrix(
   let ids = [...new Set(purchases.map((e) => e.productId))].sort();
   if (ids.length > maxItems) {
     const lines = new Map<string, number>();
-    for (const e of purchases) lines.set(e.productId, (lines.get(e.productId) ?? 0) + 1);
+    const halfLifeMs = CAP_HALF_LIFE_DAYS * 86_400_000;
+    for (const e of purchases) {
+      lines.set(e.productId, (lines.get(e.productId) ?? 0) + 2 ** (-(until - e.ts) / halfLifeMs));
+    }
     ids = ids
       .sort((a, b) => lines.get(b)! - lines.get(a)! || (a < b ? -1 : 1))
       .slice(0, maxItems)
