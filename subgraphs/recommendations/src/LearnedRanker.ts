@@ -59,12 +59,15 @@ export class LearnedRanker {
 
   /**
    * Loads a model version's candidate models and rankers; undefined when the version has none or
-   * wrote them in an older format (the servers then run on the graph and popularity).
+   * wrote them in an older format (the servers then run on the graph and popularity). With
+   * `prepareCart: false` the CART and PRODUCT neighbour lists are built on their first use instead of
+   * now: for a batch that ranks only HOME or EMAIL lists and would never read them.
    */
   static async load(
     registryDir: string,
     version: string,
     catalogue: ReadonlyMap<string, CatalogueEntry>,
+    { prepareCart = true }: { prepareCart?: boolean } = {},
   ): Promise<LearnedRanker | undefined> {
     const registry = new ModelRegistry(registryDir);
     if (!(await registry.has(version, 'candidates'))) return undefined;
@@ -83,7 +86,7 @@ export class LearnedRanker {
     }
     // CART and PRODUCT candidates come from per-product neighbour lists: built now, in slices, so the
     // first request does not pay for them and the version being replaced keeps answering meanwhile
-    await prepareCartNeighbours(m);
+    if (prepareCart) await prepareCartNeighbours(m);
     const ensembles = (await registry.has(version, 'rankers'))
       ? await registry.read<RankersArtefact>(version, 'rankers')
       : undefined;

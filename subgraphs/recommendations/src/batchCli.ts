@@ -91,11 +91,14 @@ export function batchRules(): RuleConfig {
  * The recommender of a batch command: the promoted model version with the business rules of
  * `RULES_FILE` and the live store `facts`, the version's co-purchase graph in process, and generous
  * time budgets (no shopper waits). A bad `RULES_FILE` exits with code 2, registry problems with code 5.
+ * `prepareCart: false` (a batch of HOME or EMAIL lists only) leaves the CART neighbour lists to be
+ * built on first use, which such a batch never makes.
  */
 export async function batchRecommender(
   name: string,
   registry: string,
   facts: FeatureStore,
+  { prepareCart = true }: { prepareCart?: boolean } = {},
 ): Promise<{ recommender: Recommender; bundle: ModelBundle; close(): Promise<void> }> {
   // a bad RULES_FILE fails before the seconds of loading the model
   const rules = batchRules();
@@ -103,7 +106,7 @@ export async function batchRecommender(
   let learned;
   try {
     bundle = await loadPromotedBundle(registry);
-    learned = await LearnedRanker.load(registry, bundle.version, bundle.catalogue);
+    learned = await LearnedRanker.load(registry, bundle.version, bundle.catalogue, { prepareCart });
   } catch (err) {
     if (err instanceof RegistryError)
       throw new CliError(`model registry ${registry}: ${err.message}`, EXIT.registry);

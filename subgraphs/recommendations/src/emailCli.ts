@@ -119,7 +119,8 @@ async function main(argv: string[]): Promise<void> {
   }
   let batch;
   try {
-    batch = await batchRecommender('email', values.registry!, store);
+    // e-mails are EMAIL lists only: the CART neighbour lists would be built for nothing
+    batch = await batchRecommender('email', values.registry!, store, { prepareCart: false });
   } catch (err) {
     await store.close();
     throw err;

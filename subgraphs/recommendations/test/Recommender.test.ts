@@ -33,6 +33,24 @@ const cartReq = (limit = 10) =>
   parseRecommendationRequest('17850', 'CART', limit, { cartProductIds: ['22726', '22727'] });
 
 describe('Recommender with the learned ranker', () => {
+  it('a ranker loaded without preparing the CART lists builds them on first use, with the same lists', async () => {
+    const lazy = (await LearnedRanker.load(await trainedRegistry(), bundle.version, bundle.catalogue, {
+      prepareCart: false,
+    }))!;
+    try {
+      const [a, b] = await Promise.all(
+        [learned, lazy].map((l) => new Recommender({ bundle, graph, log, learned: l }).recommend(cartReq())),
+      );
+      assert.equal(b!.fallback, false);
+      assert.deepEqual(
+        b!.items.map((i) => [i.productId, i.score]),
+        a!.items.map((i) => [i.productId, i.score]),
+      );
+    } finally {
+      await lazy.close();
+    }
+  });
+
   it('CART: ranked complements of the whole cart with named evidence, never a cart item', async () => {
     const r = await new Recommender({ bundle, graph, log, learned }).recommend(cartReq());
     assert.equal(r.fallback, false);
