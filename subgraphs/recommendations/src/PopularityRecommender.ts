@@ -12,6 +12,15 @@ const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
 export class PopularityRecommender {
   constructor(private readonly bundle: ModelBundle) {}
 
+  /** Each popularity list's positions by product, built once: a catalogue-length map per SEARCH request would grow with the catalogue. */
+  private readonly ranks = new WeakMap<readonly PopularItem[], Map<string, number>>();
+
+  private rankOf(list: readonly PopularItem[]): Map<string, number> {
+    let rank = this.ranks.get(list);
+    if (!rank) this.ranks.set(list, (rank = new Map(list.map((p, i) => [p.productId, i]))));
+    return rank;
+  }
+
   get modelVersion(): string {
     return this.bundle.version;
   }
@@ -35,7 +44,7 @@ export class PopularityRecommender {
     });
 
     if (req.surface === 'SEARCH') {
-      const rank = new Map(list.map((p, i) => [p.productId, i]));
+      const rank = this.rankOf(list);
       // Products the model has not seen keep the shop's order, after the ones it can rank.
       const ranked = req.context.candidateProductIds
         .map((id, i) => ({ id, i, r: rank.get(id) }))

@@ -384,6 +384,22 @@ describe('Recommender: business rules with live flags, and SEARCH', () => {
     );
   });
 
+  it('SEARCH without the learned ranker: the given results by popularity, unknown ones last, twice the same', async () => {
+    const recommender = new Recommender({ bundle, graph, log });
+    const top = bundle.popularity.global.slice(0, 5).map((p) => p.productId);
+    const results = ['NOT-IN-MODEL', top[4]!, top[0]!, top[2]!];
+    for (let round = 0; round < 2; round++) {
+      const r = await recommender.recommend(
+        parseRecommendationRequest('new-shopper-3', 'SEARCH', 10, { candidateProductIds: results }),
+      );
+      assert.deepEqual(
+        r.items.map((i) => i.productId),
+        [top[0], top[2], top[4], 'NOT-IN-MODEL'],
+      );
+      assert.equal(r.items[3]!.score, 0);
+    }
+  });
+
   it('PRODUCT page of a product first sold after training: ranked by the title its catalogue event gave', async () => {
     const { store, recommender } = withStore();
     const unknown = await recommender.recommend(
