@@ -3,6 +3,10 @@
  *   node --import tsx bench/serving.ts [--rates 50,100,200] [--duration 15] [--registry DIR]
  *     [--surfaces HOME,CART] [--modes off,on] [--zipf 1.0] [--seed 1] [--probe 0.1] [--warmup 4]
  *     [--log-level info] [--json FILE] [--cpu-prof DIR: each server writes V8 CPU profiles to DIR/<name>]
+ *     [--startup-timeout 240] [--neo4j-heap 512m] [--neo4j-pagecache 128m] [--neo4j-dir DIR] [--keep-logs]
+ *     (large catalogues: the first start bulk-loads the co-purchase graph, about 9,000 pairs/s, before the
+ *     subgraph is ready; with `--neo4j-dir` the store is kept there and a later run with the same model
+ *     version finds its graph loaded)
  *
  * Starts everything itself on free 127.0.0.1 ports: Redis and Neo4j (testkit), the three subgraphs and
  * the gateway as child processes (as `npm start` runs them, in production mode), with the model of
@@ -44,34 +48,44 @@ const HOME_LIMIT = 20;
 const CART_LIMIT = 10;
 const REQUEST_TIMEOUT_MS = 5_000;
 const MAX_IN_FLIGHT = 1_000;
-const STARTUP_TIMEOUT_MS = 240_000;
 
 // ---------------------------------------------------------------------------------------------- flags
 
 const usage =
   'usage: bench/serving.ts [--rates 50,100,200] [--duration S] [--registry DIR] [--surfaces HOME,CART] ' +
-  '[--modes off,on] [--zipf S] [--seed N] [--probe 0..1] [--guests 0..1] [--warmup S] [--log-level LEVEL] [--json FILE] [--cpu-prof DIR]';
+  '[--modes off,on] [--zipf S] [--seed N] [--probe 0..1] [--guests 0..1] [--warmup S] [--log-level LEVEL] [--json FILE] [--cpu-prof DIR] ' +
+  '[--startup-timeout S] [--neo4j-heap SIZE] [--neo4j-pagecache SIZE] [--neo4j-dir DIR] [--keep-logs]';
 let values: Record<string, string | undefined>;
+let keepLogsFlag = false;
 try {
   values = parseArgs({
-    options: Object.fromEntries(
-      [
-        'rates',
-        'duration',
-        'registry',
-        'surfaces',
-        'modes',
-        'zipf',
-        'seed',
-        'probe',
-        'guests',
-        'warmup',
-        'log-level',
-        'json',
-        'cpu-prof',
-      ].map((k) => [k, { type: 'string' as const }]),
-    ),
+    options: {
+      ...Object.fromEntries(
+        [
+          'rates',
+          'duration',
+          'registry',
+          'surfaces',
+          'modes',
+          'zipf',
+          'seed',
+          'probe',
+          'guests',
+          'warmup',
+          'log-level',
+          'json',
+          'cpu-prof',
+          'startup-timeout',
+          'neo4j-heap',
+          'neo4j-pagecache',
+          'neo4j-dir',
+        ].map((k) => [k, { type: 'string' as const }]),
+      ),
+      'keep-logs': { type: 'boolean' as const },
+    },
   }).values as Record<string, string | undefined>;
+  // the one boolean flag
+  keepLogsFlag = (values['keep-logs'] as unknown) === true;
 } catch (err) {
   console.error(`${(err as Error).message}\n${usage}`);
   process.exit(2);
@@ -87,6 +101,10 @@ const probeFraction = Number(values.probe ?? 0.1);
 const guestShare = Number(values.guests ?? 0);
 const warmupS = Number(values.warmup ?? 4);
 const logLevel = values['log-level'] ?? 'info';
+const startupTimeoutS = Number(values['startup-timeout'] ?? 240);
+const STARTUP_TIMEOUT_MS = startupTimeoutS * 1000;
+const neo4jHeap = values['neo4j-heap'] ?? '512m';
+const neo4jPagecache = values['neo4j-pagecache'] ?? '128m';
 const bad =
   rates.length === 0 ||
   rates.some((r) => !Number.isFinite(r) || r <= 0 || r > 5_000) ||
@@ -98,6 +116,8 @@ const bad =
   !(probeFraction >= 0 && probeFraction <= 1) ||
   !(guestShare >= 0 && guestShare <= 1) ||
   !(warmupS >= 0 && warmupS <= 60) ||
+  !(startupTimeoutS > 0 && startupTimeoutS <= 7_200) ||
+  ![neo4jHeap, neo4jPagecache].every((size) => /^\d+[kmg]$/i.test(size)) ||
   !['trace', 'debug', 'info', 'warn', 'error'].includes(logLevel);
 if (bad) {
   console.error(usage);
@@ -493,7 +513,12 @@ async function main(): Promise<void> {
       .find(Boolean) ?? '?';
   const backends = await Promise.allSettled([
     startRedis().then((h) => (redis = h)),
-    startNeo4j({ timeoutMs: 180_000 }).then((h) => (neo4j = h)),
+    startNeo4j({
+      timeoutMs: 180_000,
+      heap: neo4jHeap,
+      pagecache: neo4jPagecache,
+      ...(values['neo4j-dir'] ? { dataDir: resolve(values['neo4j-dir']) } : {}),
+    }).then((h) => (neo4j = h)),
   ]);
   for (const b of backends) if (b.status === 'rejected') throw b.reason;
   if (!redis || !neo4j) throw new Error('backends did not start');
@@ -619,7 +644,7 @@ async function main(): Promise<void> {
   console.log(
     `stack: gateway + recommendations + features + experiments as child processes (RECS_ENV=production, ` +
       `LOG_LEVEL=${logLevel}), Redis ${/v=(\S+)/.exec(await output('redis-server', ['--version']))?.[1] ?? '?'} (feature store + field cache), ` +
-      `Neo4j ${neo4jVersion} embedded (co-purchase graph), all on 127.0.0.1; ready in ${startupS.toFixed(0)} s`,
+      `Neo4j ${neo4jVersion} embedded (co-purchase graph; heap ${neo4jHeap}, page cache ${neo4jPagecache}), all on 127.0.0.1; ready in ${startupS.toFixed(0)} s`,
   );
   console.log(
     `load: open loop, evenly spaced arrivals, ${rates.join(', ')} rps x ${durationS} s per step, ` +
@@ -1088,7 +1113,7 @@ function printSummary(results: StepResult[]): void {
 
 try {
   await main();
-  await cleanup(sawErrors);
+  await cleanup(sawErrors || keepLogsFlag);
   process.exit(0);
 } catch (err) {
   if (interrupted) {
