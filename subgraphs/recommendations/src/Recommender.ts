@@ -25,6 +25,7 @@ import {
 } from './rules/LiveFacts';
 import { defaultRuleConfig, type RuleConfig } from './rules/RuleConfig';
 import { explore } from './rules/exploration';
+import { cartTail, mixRanked } from './mixRanked';
 import { createMemoryFeatureStore } from '@recs/feature-store';
 import type { VariantConfig } from '@recs/experiments';
 
@@ -531,9 +532,24 @@ export class Recommender {
         this.sourceFailed('ranker', err);
       }
     }
+    // A cart mixing products the dense models know with catalogue products they do not (the tail of a
+    // catalogue over the model's product cap): the learned path sees only the known items and ranks
+    // only known products, so the co-purchase partners of the tail items, asked at the same time, get
+    // the tail's share of the list (cartTail). Products first sold after the cut-off count as neither.
+    const mixed =
+      learned && useLearned && req.surface === 'CART'
+        ? cartTail(
+            cart,
+            (p) => learned.knows(p),
+            (p) => this.opts.bundle.catalogue.has(p),
+          )
+        : undefined;
+    const tailGraph = mixed?.share
+      ? this.boughtTogether(mixed.tail, depth, cart).catch((): RecommendedItem[] => [])
+      : undefined;
     if (useLearned && !learnedFailure) {
       try {
-        const ranked = await this.breaker('ranker').run(() =>
+        let ranked = await this.breaker('ranker').run(() =>
           withTimeout(
             req.surface === 'HOME' || req.surface === 'EMAIL'
               ? learned.home(req.userId, req.context.country, depth, livePurchases, req.context.time)
@@ -550,6 +566,7 @@ export class Recommender {
             'learned ranker',
           ),
         );
+        if (tailGraph && mixed) ranked = mixRanked(ranked, await tailGraph, mixed.share, depth);
         return { modelVersion: this.modelVersion, items: ranked, fallback: false };
       } catch (err) {
         learnedFailure = `learned ranker unavailable: ${publicReason(err)}`;
@@ -669,14 +686,18 @@ export class Recommender {
 
   /**
    * Products bought in the same orders as all of `seeds` (the co-purchase graph, within its time
-   * budget), strongest first, never a seed. Throws when the graph fails or is slow, after counting
+   * budget), strongest first, never a seed nor one of `exclude` (default: the seeds). Throws when the graph fails or is slow, after counting
    * and logging it.
    */
-  async boughtTogether(seeds: string[], limit: number): Promise<RecommendedItem[]> {
+  async boughtTogether(
+    seeds: string[],
+    limit: number,
+    exclude: readonly string[] = seeds,
+  ): Promise<RecommendedItem[]> {
     try {
       const neighbours = await this.breaker('graph').run(() =>
         withTimeout(
-          this.opts.graph.topK(seeds, limit, { exclude: seeds, minCount: 2 }),
+          this.opts.graph.topK(seeds, limit, { exclude: [...exclude], minCount: 2 }),
           this.opts.graphBudgetMs ?? 50,
           'co-purchase graph',
         ),

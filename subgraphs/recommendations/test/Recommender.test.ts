@@ -117,6 +117,53 @@ describe('Recommender with the learned ranker', () => {
     await tail.close();
   });
 
+  it("CART mixing modelled and tail products: the tail items' partners get the tail's share", async () => {
+    // TAIL-1 and TAIL-2: catalogue products outside the models' cap, with pairs in the version's graph
+    const catalogue = new Map(bundle.catalogue);
+    for (const id of ['TAIL-1', 'TAIL-2'])
+      catalogue.set(id, { ...bundle.catalogue.get('85123A')!, id, title: id });
+    const capped = { ...bundle, catalogue };
+    const partners = bundle.popularity.global
+      .map((p) => p.productId)
+      .filter((id) => id !== '22726')
+      .slice(0, 6);
+    const tail = new MemoryCoPurchaseGraph();
+    await syncGraph(tail, bundle);
+    await tail.loadEdges([
+      { a: 'TAIL-1', b: 'TAIL-2', count: 400, confidence: 0.9, lift: 80 },
+      ...partners.map((b, i) => ({ a: 'TAIL-1', b, count: 60 - i, confidence: 0.1, lift: 2 })),
+    ]);
+    assert.equal(learned.knows('TAIL-2'), false);
+    const cartIds = ['TAIL-1', '22726'];
+    const ask = (b: ModelBundle) =>
+      new Recommender({ bundle: b, graph: tail, log, learned }).recommend(
+        parseRecommendationRequest('17850', 'CART', 10, { cartProductIds: cartIds }),
+      );
+    const r = await ask(capped);
+    assert.equal(r.fallback, false);
+    assert.equal(r.items.length, 10);
+    // the learned ranker never proposes a product it does not know; the tail item's best partner does
+    assert.equal(
+      r.items.findIndex((i) => i.productId === 'TAIL-2'),
+      1,
+      'the first graph item, second place',
+    );
+    assert.match(r.items[1]!.reason, /^Bought together with TAIL-1 in 400 orders$/);
+    const fromGraph = r.items.filter((i) => i.sources?.includes('cooccurrence_graph')).length;
+    assert.ok(fromGraph >= 5, `half of the list from the graph (${fromGraph})`);
+    assert.ok(
+      r.items.some((i) => i.ranked !== undefined),
+      'and the learned list',
+    );
+    assert.ok(r.items.every((i) => !cartIds.includes(i.productId)));
+    for (let k = 1; k < r.items.length; k++) assert.ok(r.items[k]!.score <= r.items[k - 1]!.score);
+    // a product unknown to the catalogue too (first sold after the cut-off) does not count as tail
+    const plain = await ask(bundle);
+    assert.ok(plain.items.every((i) => i.productId !== 'TAIL-2'));
+    assert.ok(plain.items.every((i) => i.ranked !== undefined));
+    await tail.close();
+  });
+
   it('PRODUCT: the viewed product ranked as a one-item cart, never the product itself', async () => {
     const r = await new Recommender({ bundle, graph, log, learned }).recommend(
       parseRecommendationRequest('first-time-viewer', 'PRODUCT', 8, { productId: '85123A' }),
