@@ -78,12 +78,18 @@ log.info(
   written ? 'offline features published to the store' : 'store already holds this version',
 );
 // The training snapshot: the drift monitor's reference, and the shoppers a fresh publish may bring back.
-const users = await registry.read<ModelArtefacts['userFeatures']>(version, 'userFeatures');
-const products = await registry.read<ModelArtefacts['productFeatures']>(version, 'productFeatures');
-if (written) {
-  const purged = await purgeForgotten(store, liveStore, Object.keys(users));
-  if (purged) log.info({ purged }, 'offline features of forgotten shoppers deleted again');
-}
+// Read in a function so the tables (one object per product and shopper: 1M products hold about 0.5 GB
+// of heap, and every full garbage collection of this server would mark them) are dropped once the
+// drift bins are made.
+const driftBins = await (async () => {
+  const users = await registry.read<ModelArtefacts['userFeatures']>(version, 'userFeatures');
+  const products = await registry.read<ModelArtefacts['productFeatures']>(version, 'productFeatures');
+  if (written) {
+    const purged = await purgeForgotten(store, liveStore, Object.keys(users));
+    if (purged) log.info({ purged }, 'offline features of forgotten shoppers deleted again');
+  }
+  return driftReferences(users, products);
+})();
 // Buckets shared by every replica on Redis; per process when embedded.
 const rateLimiter = config.redisUrl
   ? createRedisRateLimiter({ url: config.redisUrl })
@@ -133,7 +139,7 @@ const app = await buildFeaturesApp({
           maxSessionEventsPerMinute: config.botSessionPerMinute,
           maxQuantity: config.eventMaxQuantity,
         },
-  drift: { modelVersion: version, references: driftReferences(users, products), window: config.driftWindow },
+  drift: { modelVersion: version, references: driftBins, window: config.driftWindow },
 });
 await serveUntilSignal(app, {
   host: config.host,
