@@ -4,6 +4,7 @@
  *     [--surfaces HOME,CART] [--modes off,on] [--zipf 1.0] [--seed 1] [--probe 0.1] [--warmup 4]
  *     [--log-level info] [--json FILE] [--cpu-prof DIR: each server writes V8 CPU profiles to DIR/<name>]
  *     [--startup-timeout 240] [--neo4j-heap 512m] [--neo4j-pagecache 128m] [--neo4j-dir DIR] [--keep-logs]
+ *     [--trace-gc: each server logs its garbage collections]
  *     (large catalogues: the first start bulk-loads the co-purchase graph, about 9,000 pairs/s, before the
  *     subgraph is ready; with `--neo4j-dir` the store is kept there and a later run with the same model
  *     version finds its graph loaded)
@@ -54,9 +55,11 @@ const MAX_IN_FLIGHT = 1_000;
 const usage =
   'usage: bench/serving.ts [--rates 50,100,200] [--duration S] [--registry DIR] [--surfaces HOME,CART] ' +
   '[--modes off,on] [--zipf S] [--seed N] [--probe 0..1] [--guests 0..1] [--warmup S] [--log-level LEVEL] [--json FILE] [--cpu-prof DIR] ' +
-  '[--startup-timeout S] [--neo4j-heap SIZE] [--neo4j-pagecache SIZE] [--neo4j-dir DIR] [--keep-logs]';
+  '[--startup-timeout S] [--neo4j-heap SIZE] [--neo4j-pagecache SIZE] [--neo4j-dir DIR] [--keep-logs] [--trace-gc]';
 let values: Record<string, string | undefined>;
 let keepLogsFlag = false;
+/** --trace-gc: every server logs its garbage collections (V8 `--trace-gc`, pause times) to its log. */
+let traceGc = false;
 try {
   values = parseArgs({
     options: {
@@ -82,10 +85,12 @@ try {
         ].map((k) => [k, { type: 'string' as const }]),
       ),
       'keep-logs': { type: 'boolean' as const },
+      'trace-gc': { type: 'boolean' as const },
     },
   }).values as Record<string, string | undefined>;
   // the one boolean flag
   keepLogsFlag = (values['keep-logs'] as unknown) === true;
+  traceGc = (values['trace-gc'] as unknown) === true;
 } catch (err) {
   console.error(`${(err as Error).message}\n${usage}`);
   process.exit(2);
@@ -187,7 +192,8 @@ function spawnNode(name: string, script: string, env: NodeJS.ProcessEnv, args: s
   const profile = values['cpu-prof']
     ? ['--cpu-prof', `--cpu-prof-dir=${join(resolve(values['cpu-prof']), name)}`]
     : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(root, script), ...args], {
+  const flags = [...profile, ...(traceGc ? ['--trace-gc'] : [])];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(root, script), ...args], {
     cwd: root,
     env,
     stdio: ['ignore', fd, fd],
