@@ -27,6 +27,7 @@ import {
   type RuleConfig,
   buildRecommendationsApp,
   graphLabel,
+  packBundlePairs,
   syncGraph,
 } from '@recs/subgraph-recommendations';
 import { MemoryCoPurchaseGraph, Neo4jCoPurchaseGraph, type CoPurchaseGraph } from '@recs/graph';
@@ -134,6 +135,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       ? new Neo4jCoPurchaseGraph({ ...opts.neo4j, label: graphLabel(bundle.version) })
       : new MemoryCoPurchaseGraph());
   if (!opts.graph) await syncGraph(graph, bundle);
+  // as the server (main.ts): with Neo4j loaded, the pairs stay only packed, for the outage graph
+  const modelPairs = !opts.graph && opts.neo4j ? packBundlePairs(bundle) : undefined;
   const learned =
     opts.learned === false
       ? undefined
@@ -158,6 +161,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const recommender = new Recommender({
     bundle,
     graph,
+    modelPairs,
     log,
     learned,
     facts: new LiveFacts(bundle.catalogue, liveStore, (id) => recent.get(id)),

@@ -1,6 +1,6 @@
 import { MemoryCoPurchaseGraph, type CoPurchaseGraph, type CoPurchaseNeighbour } from '@recs/graph';
 import type { Logger } from '@recs/core';
-import type { ModelBundle } from '@recs/pipeline';
+import type { CoPurchasePair, ModelBundle } from '@recs/pipeline';
 import { PopularityRecommender } from './PopularityRecommender';
 import type { FeatureContribution, RecommendationResult, RecommendedItem } from './Recommendation';
 import type { RecommendationRequest } from './RecommendationRequest';
@@ -32,6 +32,12 @@ import type { VariantConfig } from '@recs/experiments';
 export interface RecommenderOptions {
   bundle: ModelBundle;
   graph: CoPurchaseGraph;
+  /**
+   * The version's co-purchase pairs when the server packed them out of `bundle.coPurchase` after
+   * loading them into the graph database (`packBundlePairs`, packedPairs.ts); read only to build the in-process
+   * graph that answers while the database is down.
+   */
+  modelPairs?: () => CoPurchasePair[];
   log: Logger;
   /** Time budget of the co-purchase graph per request (default 50 ms). */
   graphBudgetMs?: number;
@@ -717,7 +723,8 @@ export class Recommender {
   async boughtTogetherFromModel(seeds: string[], limit: number): Promise<RecommendedItem[]> {
     this.modelGraph ??= (async () => {
       const graph = new MemoryCoPurchaseGraph();
-      await syncGraph(graph, this.opts.bundle);
+      const { bundle, modelPairs } = this.opts;
+      await syncGraph(graph, modelPairs ? { ...bundle, coPurchase: modelPairs() } : bundle);
       return graph;
     })();
     const graph = await this.modelGraph.catch((err: unknown) => {

@@ -10,6 +10,7 @@ import { readRecommendationsConfig } from './config';
 import { Recommender } from './Recommender';
 import { LearnedRanker } from './LearnedRanker';
 import { graphLabel, syncGraph } from './syncGraph';
+import { packBundlePairs } from './packedPairs';
 import { createMemoryFeatureStore, createRedisClient, createRedisFeatureStore } from '@recs/feature-store';
 import { LiveFacts } from './rules/LiveFacts';
 import { loadRuleConfig } from './rules/RuleConfig';
@@ -54,6 +55,8 @@ async function loadVersion(version: string, loaded?: ModelBundle): Promise<Loade
     { modelVersion: version, graph: graph.kind, edges, ms: Date.now() - started },
     edges ? 'co-purchase graph loaded' : 'co-purchase graph already current',
   );
+  // Neo4j holds the pairs now: here they only back the in-process graph of an outage, packed off the heap
+  const modelPairs = config.neo4j ? packBundlePairs(bundle) : undefined;
   const learnedStart = Date.now();
   const learned = await LearnedRanker.load(config.registryDir, version, bundle.catalogue);
   log.info(
@@ -66,6 +69,7 @@ async function loadVersion(version: string, loaded?: ModelBundle): Promise<Loade
   const recommender = new Recommender({
     bundle,
     graph,
+    modelPairs,
     log,
     graphBudgetMs: config.graphBudgetMs,
     learned,
