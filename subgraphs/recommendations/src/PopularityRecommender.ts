@@ -12,7 +12,10 @@ const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
 export class PopularityRecommender {
   constructor(private readonly bundle: ModelBundle) {}
 
-  /** Each popularity list's positions by product, built once: a catalogue-length map per SEARCH request would grow with the catalogue. */
+  /**
+   * Each popularity list's positions by product, built once (per SEARCH request, the map's cost would
+   * grow with the list).
+   */
   private readonly ranks = new WeakMap<readonly PopularItem[], Map<string, number>>();
 
   private rankOf(list: readonly PopularItem[]): Map<string, number> {

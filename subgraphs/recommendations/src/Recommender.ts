@@ -34,8 +34,8 @@ export interface RecommenderOptions {
   graph: CoPurchaseGraph;
   /**
    * The version's co-purchase pairs when the server packed them out of `bundle.coPurchase` after
-   * loading them into the graph database (`packBundlePairs`, packedPairs.ts); read only to build the in-process
-   * graph that answers while the database is down.
+   * loading them into the graph database (`packBundlePairs`, packedPairs.ts); read only to build
+   * the in-process graph that answers while the database is down.
    */
   modelPairs?: () => CoPurchasePair[];
   log: Logger;
@@ -540,8 +540,9 @@ export class Recommender {
     }
     // A cart mixing products the dense models know with catalogue products they do not (the tail of a
     // catalogue over the model's product cap): the learned path sees only the known items and ranks
-    // only known products, so the co-purchase partners of the tail items, asked at the same time, get
-    // the tail's share of the list (cartTail). Products first sold after the cut-off count as neither.
+    // only known products, so the co-purchase partners of the tail items, asked at the same time,
+    // get the tail's share of the list (cartTail). Products first sold after the cut-off count as
+    // neither.
     const mixed =
       learned && useLearned && req.surface === 'CART'
         ? cartTail(
@@ -692,8 +693,8 @@ export class Recommender {
 
   /**
    * Products bought in the same orders as all of `seeds` (the co-purchase graph, within its time
-   * budget), strongest first, never a seed nor one of `exclude` (default: the seeds). Throws when the graph fails or is slow, after counting
-   * and logging it.
+   * budget), strongest first, never a seed nor one of `exclude` (default: the seeds). Throws when
+   * the graph fails or is slow, after counting and logging it.
    */
   async boughtTogether(
     seeds: string[],
