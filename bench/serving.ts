@@ -192,7 +192,8 @@ function spawnNode(name: string, script: string, env: NodeJS.ProcessEnv, args: s
   const profile = values['cpu-prof']
     ? ['--cpu-prof', `--cpu-prof-dir=${join(resolve(values['cpu-prof']), name)}`]
     : [];
-  const flags = [...profile, ...(traceGc ? ['--trace-gc'] : [])];
+  // --trace-gc: the servers only (the trainer's collections would only fill its log)
+  const flags = [...profile, ...(traceGc && name !== 'train' ? ['--trace-gc'] : [])];
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(root, script), ...args], {
     cwd: root,
     env,

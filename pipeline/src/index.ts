@@ -34,7 +34,7 @@ export {
   CANDIDATES_FORMAT,
 } from './models/candidateArtefacts';
 export { candidateFeatures, FEATURES, type RankQuery, type RankSurface } from './ranker/features';
-export { prepareCartNeighbours } from './ranker/cartNeighbours';
+export { cartNeighboursBuilt, prepareCartNeighbours } from './ranker/cartNeighbours';
 export { queryOf } from './ranker/trainRanker';
 export { topK } from './eval/topK';
 export { buildCases, type CartCase, type HomeCase, type EvaluationCases } from './eval/protocols';

@@ -151,6 +151,11 @@ function finished(m: CandidateModels, nb: CartNeighbours): CartNeighbours {
  * {@link prepareCartNeighbours} when they load a version, so no request pays for them. A call during
  * that build finishes it synchronously (the same build, not a second one).
  */
+/** Whether the neighbour lists of `m` are built (by {@link prepareCartNeighbours} or a first use). */
+export function cartNeighboursBuilt(m: CandidateModels): boolean {
+  return cache.has(m);
+}
+
 export function cartNeighbours(m: CandidateModels): CartNeighbours {
   const done = cache.get(m);
   if (done) return done;

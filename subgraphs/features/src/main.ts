@@ -78,7 +78,7 @@ log.info(
   written ? 'offline features published to the store' : 'store already holds this version',
 );
 // The training snapshot: the drift monitor's reference, and the shoppers a fresh publish may bring back.
-// Read in a function so the tables (one object per product and shopper: 1M products hold about 0.5 GB
+// Read in a function so the tables (one object per product and shopper: 1M products hold about 280 MB
 // of heap, and every full garbage collection of this server would mark them) are dropped once the
 // drift bins are made.
 const driftBins = await (async () => {

@@ -13,6 +13,7 @@ import {
   newProductScores,
   loadCandidateModels,
   prepareCartNeighbours,
+  cartNeighboursBuilt,
   queryOf,
   textScores,
   titleScores,
@@ -91,6 +92,11 @@ export class LearnedRanker {
       ? await registry.read<RankersArtefact>(version, 'rankers')
       : undefined;
     return new LearnedRanker(m, rankers, catalogue, ensembles);
+  }
+
+  /** Whether the CART and PRODUCT lists are built: at load, or on first use (`prepareCart: false`). */
+  cartListsBuilt(): boolean {
+    return cartNeighboursBuilt(this.m);
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,8 @@ import type { CoPurchasePair, ModelBundle } from '@recs/pipeline';
  * A model version's co-purchase pairs in typed arrays: one index per product into `ids`, the counts
  * and the exact confidence and lift. Typed arrays live outside the V8 heap, so the garbage collector
  * neither marks nor moves them: 4,047,126 pairs (961,674 products) take 401 MB of heap as objects and
- * 130 MB here, off the heap (docs/scaling.md, section 9).
+ * 130 MB here, off the heap, plus the array of product ids (strings the catalogue shares) on it
+ * (docs/scaling.md, section 9).
  */
 export interface PackedPairs {
   ids: string[];
@@ -69,6 +70,6 @@ export function unpackPairs(p: PackedPairs): CoPurchasePair[] {
  */
 export function packBundlePairs(bundle: ModelBundle): () => CoPurchasePair[] {
   const packed = packPairs(bundle.coPurchase);
-  bundle.coPurchase = [];
+  bundle.coPurchase.length = 0;
   return () => unpackPairs(packed);
 }

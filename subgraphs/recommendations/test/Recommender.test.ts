@@ -38,10 +38,13 @@ describe('Recommender with the learned ranker', () => {
       prepareCart: false,
     }))!;
     try {
+      assert.equal(lazy.cartListsBuilt(), false, 'not built at load');
+      assert.equal(learned.cartListsBuilt(), true, 'built at load by default');
       const [a, b] = await Promise.all(
         [learned, lazy].map((l) => new Recommender({ bundle, graph, log, learned: l }).recommend(cartReq())),
       );
       assert.equal(b!.fallback, false);
+      assert.equal(lazy.cartListsBuilt(), true, 'built by the first CART request');
       assert.deepEqual(
         b!.items.map((i) => [i.productId, i.score]),
         a!.items.map((i) => [i.productId, i.score]),
