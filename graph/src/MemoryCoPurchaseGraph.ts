@@ -6,7 +6,14 @@ import type {
   ProductNode,
   TopKOptions,
 } from './CoPurchaseGraph';
-import { batchSizeOf, compareNeighbours, normaliseEdge, normaliseProduct, topKQuery } from './graphInput';
+import {
+  addNeighbour,
+  batchSizeOf,
+  compareNeighbours,
+  normaliseEdge,
+  normaliseProduct,
+  topKQuery,
+} from './graphInput';
 
 interface EdgeProps {
   count: number;
@@ -56,21 +63,7 @@ export class MemoryCoPurchaseGraph implements CoPurchaseGraph {
     for (const seed of query.seeds) {
       for (const [productId, edge] of this.adjacency.get(seed) ?? []) {
         if (query.excluded.has(productId) || edge.count < query.minCount) continue;
-        const entry = found.get(productId);
-        if (entry === undefined) {
-          found.set(productId, {
-            productId,
-            score: Math.sqrt(edge.count * edge.lift),
-            count: edge.count,
-            lift: edge.lift,
-            seeds: [seed],
-          });
-        } else {
-          entry.score += Math.sqrt(edge.count * edge.lift);
-          entry.count += edge.count;
-          entry.lift = Math.max(entry.lift, edge.lift);
-          entry.seeds.push(seed);
-        }
+        addNeighbour(found, productId, seed, edge.count, edge.lift);
       }
     }
     return [...found.values()].sort(compareNeighbours).slice(0, query.k);

@@ -1,4 +1,10 @@
-import type { CoPurchaseEdge, LoadOptions, ProductNode, TopKOptions } from './CoPurchaseGraph';
+import type {
+  CoPurchaseEdge,
+  CoPurchaseNeighbour,
+  LoadOptions,
+  ProductNode,
+  TopKOptions,
+} from './CoPurchaseGraph';
 
 /** Default rows per write transaction. */
 export const DEFAULT_BATCH_SIZE = 1000;
@@ -94,6 +100,28 @@ export function topKQuery(seeds: string[], k: number, opts: TopKOptions | undefi
   }
   const distinct = [...new Set(seeds)].sort();
   return { seeds: distinct, k, excluded: new Set([...distinct, ...exclude]), minCount };
+}
+
+/**
+ * Adds one qualifying edge (seed → product) to a topK aggregation, as the Cypher query of the Neo4j
+ * backend does: score Σ √(count · lift), count Σ, lift max, seeds in the order added.
+ */
+export function addNeighbour(
+  found: Map<string, CoPurchaseNeighbour>,
+  productId: string,
+  seed: string,
+  count: number,
+  lift: number,
+): void {
+  const entry = found.get(productId);
+  if (entry === undefined) {
+    found.set(productId, { productId, score: Math.sqrt(count * lift), count, lift, seeds: [seed] });
+  } else {
+    entry.score += Math.sqrt(count * lift);
+    entry.count += count;
+    entry.lift = Math.max(entry.lift, lift);
+    entry.seeds.push(seed);
+  }
 }
 
 /** The ordering every backend returns: score descending, then product id ascending. */

@@ -7,5 +7,6 @@ export type {
   TopKOptions,
 } from './CoPurchaseGraph';
 export { MemoryCoPurchaseGraph } from './MemoryCoPurchaseGraph';
+export { PackedCoPurchaseGraph } from './PackedCoPurchaseGraph';
 export { Neo4jCoPurchaseGraph, type Neo4jCoPurchaseGraphOptions } from './Neo4jCoPurchaseGraph';
 export { DEFAULT_BATCH_SIZE } from './graphInput';

@@ -27,7 +27,7 @@ import {
   type RuleConfig,
   buildRecommendationsApp,
   graphLabel,
-  packBundlePairs,
+  outageGraphOf,
   syncGraph,
 } from '@recs/subgraph-recommendations';
 import { MemoryCoPurchaseGraph, Neo4jCoPurchaseGraph, type CoPurchaseGraph } from '@recs/graph';
@@ -135,8 +135,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       ? new Neo4jCoPurchaseGraph({ ...opts.neo4j, label: graphLabel(bundle.version) })
       : new MemoryCoPurchaseGraph());
   if (!opts.graph) await syncGraph(graph, bundle);
-  // as the server (main.ts): with Neo4j loaded, the pairs stay only packed, for the outage graph
-  const modelPairs = !opts.graph && opts.neo4j ? packBundlePairs(bundle) : undefined;
+  // as the server (main.ts): with Neo4j loaded, the pairs stay only packed, in the outage graph
+  const outageGraph = !opts.graph && opts.neo4j ? await outageGraphOf(bundle) : undefined;
   const learned =
     opts.learned === false
       ? undefined
@@ -161,7 +161,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const recommender = new Recommender({
     bundle,
     graph,
-    modelPairs,
+    outageGraph,
     log,
     learned,
     facts: new LiveFacts(bundle.catalogue, liveStore, (id) => recent.get(id)),

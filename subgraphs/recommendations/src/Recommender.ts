@@ -1,6 +1,6 @@
 import { MemoryCoPurchaseGraph, type CoPurchaseGraph, type CoPurchaseNeighbour } from '@recs/graph';
 import type { Logger } from '@recs/core';
-import type { CoPurchasePair, ModelBundle } from '@recs/pipeline';
+import type { ModelBundle } from '@recs/pipeline';
 import { PopularityRecommender } from './PopularityRecommender';
 import type { FeatureContribution, RecommendationResult, RecommendedItem } from './Recommendation';
 import type { RecommendationRequest } from './RecommendationRequest';
@@ -33,11 +33,11 @@ export interface RecommenderOptions {
   bundle: ModelBundle;
   graph: CoPurchaseGraph;
   /**
-   * The version's co-purchase pairs when the server packed them out of `bundle.coPurchase` after
-   * loading them into the graph database (`packBundlePairs`, packedPairs.ts); read only to build
-   * the in-process graph that answers while the database is down.
+   * The version's pairs, packed, when the server moved them out of `bundle.coPurchase` after loading
+   * them into the graph database (`outageGraphOf`): what answers while the database is down. Without
+   * it, an in-process graph is built from `bundle.coPurchase` on first need.
    */
-  modelPairs?: () => CoPurchasePair[];
+  outageGraph?: Pick<CoPurchaseGraph, 'topK'>;
   log: Logger;
   /** Time budget of the co-purchase graph per request (default 50 ms). */
   graphBudgetMs?: number;
@@ -718,16 +718,18 @@ export class Recommender {
 
   /**
    * The same answer as {@link boughtTogether}, from the model version's own co-purchase pairs held in
-   * this process (the pairs the graph was loaded from), for when the graph is down or slow. Built on
-   * first use.
+   * this process (the pairs the graph was loaded from), for when the graph is down or slow: the
+   * packed `outageGraph` when the server made one, else an in-process graph built on first use.
    */
   async boughtTogetherFromModel(seeds: string[], limit: number): Promise<RecommendedItem[]> {
-    this.modelGraph ??= (async () => {
-      const graph = new MemoryCoPurchaseGraph();
-      const { bundle, modelPairs } = this.opts;
-      await syncGraph(graph, modelPairs ? { ...bundle, coPurchase: modelPairs() } : bundle);
-      return graph;
-    })();
+    const outage = this.opts.outageGraph;
+    this.modelGraph ??= outage
+      ? Promise.resolve(outage)
+      : (async () => {
+          const graph = new MemoryCoPurchaseGraph();
+          await syncGraph(graph, this.opts.bundle);
+          return graph;
+        })();
     const graph = await this.modelGraph.catch((err: unknown) => {
       this.modelGraph = undefined; // the next call tries again
       throw err;
@@ -735,7 +737,7 @@ export class Recommender {
     return this.togetherItems(await graph.topK(seeds, limit, { exclude: seeds, minCount: 2 }));
   }
 
-  private modelGraph?: Promise<CoPurchaseGraph>;
+  private modelGraph?: Promise<Pick<CoPurchaseGraph, 'topK'>>;
 
   private togetherItems(neighbours: CoPurchaseNeighbour[]): RecommendedItem[] {
     const top = neighbours[0]?.score ?? 1;

@@ -10,7 +10,7 @@ import { readRecommendationsConfig } from './config';
 import { Recommender } from './Recommender';
 import { LearnedRanker } from './LearnedRanker';
 import { graphLabel, syncGraph } from './syncGraph';
-import { packBundlePairs } from './packedPairs';
+import { outageGraphOf } from './outageGraph';
 import { createMemoryFeatureStore, createRedisClient, createRedisFeatureStore } from '@recs/feature-store';
 import { LiveFacts } from './rules/LiveFacts';
 import { loadRuleConfig } from './rules/RuleConfig';
@@ -55,8 +55,8 @@ async function loadVersion(version: string, loaded?: ModelBundle): Promise<Loade
     { modelVersion: version, graph: graph.kind, edges, ms: Date.now() - started },
     edges ? 'co-purchase graph loaded' : 'co-purchase graph already current',
   );
-  // Neo4j holds the pairs now: here they only back the in-process graph of an outage, packed off the heap
-  const modelPairs = config.neo4j ? packBundlePairs(bundle) : undefined;
+  // Neo4j holds the pairs now: here they only back the graph of an outage, packed off the heap
+  const outageGraph = config.neo4j ? await outageGraphOf(bundle) : undefined;
   const learnedStart = Date.now();
   const learned = await LearnedRanker.load(config.registryDir, version, bundle.catalogue);
   log.info(
@@ -69,7 +69,7 @@ async function loadVersion(version: string, loaded?: ModelBundle): Promise<Loade
   const recommender = new Recommender({
     bundle,
     graph,
-    modelPairs,
+    outageGraph,
     log,
     graphBudgetMs: config.graphBudgetMs,
     learned,
