@@ -512,9 +512,9 @@ export class Recommender {
       // cut-off, or is outside their product cap on a large catalogue. The co-purchase graph holds the
       // version's pairs for every product (those seen in two or more invoices), so it answers when it
       // can; when it has nothing or fails, the learned paths below go on.
+      // (During a graph outage the server's packed copy of the pairs answers, flagged as a fallback.)
       const viaGraph = await this.fromGraphAndPopularity({ ...req, limit: depth });
-      if (!viaGraph.fallback && viaGraph.items.some((i) => i.sources?.includes('cooccurrence_graph')))
-        return viaGraph;
+      if (viaGraph.items.some((i) => i.sources?.includes('cooccurrence_graph'))) return viaGraph;
     }
     if (
       learned &&
@@ -552,7 +552,14 @@ export class Recommender {
           )
         : undefined;
     const tailGraph = mixed?.share
-      ? this.boughtTogether(mixed.tail, depth, cart).catch((): RecommendedItem[] => [])
+      ? this.boughtTogether(mixed.tail, depth, cart).then(
+          (items) => ({ items, outage: false, reason: '' }),
+          async (err: unknown) => ({
+            items: await this.togetherDuringOutage(mixed.tail, depth, cart),
+            outage: true,
+            reason: `co-purchase graph unavailable: ${publicReason(err)}`,
+          }),
+        )
       : undefined;
     if (useLearned && !learnedFailure) {
       try {
@@ -573,7 +580,12 @@ export class Recommender {
             'learned ranker',
           ),
         );
-        if (tailGraph && mixed) ranked = mixRanked(ranked, await tailGraph, mixed.share, depth);
+        const tail = tailGraph && (await tailGraph);
+        if (tail && mixed) ranked = mixRanked(ranked, tail.items, mixed.share, depth);
+        if (tail?.outage && tail.items.length > 0) {
+          const fallbackReason = `${tail.reason}; ${OUTAGE_ANSWER}`;
+          return { modelVersion: this.modelVersion, items: ranked, fallback: true, fallbackReason };
+        }
         return { modelVersion: this.modelVersion, items: ranked, fallback: false };
       } catch (err) {
         learnedFailure = `learned ranker unavailable: ${publicReason(err)}`;
@@ -680,6 +692,8 @@ export class Recommender {
       together = await this.boughtTogether(seeds, req.limit);
     } catch (err) {
       fallbackReason = `co-purchase graph unavailable: ${publicReason(err)}`;
+      together = await this.togetherDuringOutage(seeds, req.limit, seeds);
+      if (together.length > 0) fallbackReason += `; ${OUTAGE_ANSWER}`;
     }
     const fill = this.popularity.recommend({
       ...req,
@@ -738,6 +752,25 @@ export class Recommender {
   }
 
   private modelGraph?: Promise<Pick<CoPurchaseGraph, 'topK'>>;
+
+  /**
+   * While the graph fails: the same partners from the server's packed copy of the version's pairs
+   * (`outageGraph`, in process, a few milliseconds), or none when the server has no such copy.
+   */
+  private async togetherDuringOutage(
+    seeds: string[],
+    limit: number,
+    exclude: readonly string[],
+  ): Promise<RecommendedItem[]> {
+    const outage = this.opts.outageGraph;
+    if (!outage) return [];
+    try {
+      return this.togetherItems(await outage.topK(seeds, limit, { exclude: [...exclude], minCount: 2 }));
+    } catch (err) {
+      this.opts.log.warn({ err: publicReason(err) }, 'outage co-purchase graph failed');
+      return [];
+    }
+  }
 
   private togetherItems(neighbours: CoPurchaseNeighbour[]): RecommendedItem[] {
     const top = neighbours[0]?.score ?? 1;
@@ -803,6 +836,9 @@ export function reweigh(
  * circuit messages, else only that it failed. A driver's message can name hosts, ports and users; it
  * is logged (see `sourceFailed`), not served.
  */
+/** How a fallback says the co-purchase partners came from the server's copy of the pairs. */
+const OUTAGE_ANSWER = "answered from the model version's co-purchase pairs";
+
 function publicReason(err: unknown): string {
   return err instanceof SourceTimeoutError || err instanceof CircuitOpenError
     ? (err as Error).message

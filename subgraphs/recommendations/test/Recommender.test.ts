@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PRIVACY_SETS, createLogger, userDigest } from '@recs/core';
-import { MemoryCoPurchaseGraph } from '@recs/graph';
+import { MemoryCoPurchaseGraph, PackedCoPurchaseGraph } from '@recs/graph';
 import { FEATURES, ModelRegistry, loadPromotedBundle, parseUntil, type ModelBundle } from '@recs/pipeline';
 import { trainedRegistry } from '@recs/testkit/registry';
 import { LearnedRanker } from '../src/LearnedRanker';
@@ -165,6 +165,49 @@ describe('Recommender with the learned ranker', () => {
     assert.ok(plain.items.every((i) => i.productId !== 'TAIL-2'));
     assert.ok(plain.items.every((i) => i.ranked !== undefined));
     await tail.close();
+  });
+
+  it("during a graph outage, tail carts get the same partners from the server's packed pairs, flagged", async () => {
+    const catalogue = new Map(bundle.catalogue);
+    for (const id of ['TAIL-1', 'TAIL-2'])
+      catalogue.set(id, { ...bundle.catalogue.get('85123A')!, id, title: id });
+    const capped = { ...bundle, catalogue };
+    const tailEdges = [
+      { a: 'TAIL-1', b: 'TAIL-2', count: 400, confidence: 0.9, lift: 80 },
+      { a: '85123A', b: 'TAIL-1', count: 9, confidence: 0.5, lift: 30 },
+    ];
+    const outageGraph = await PackedCoPurchaseGraph.build([...bundle.coPurchase, ...tailEdges]);
+    const down = Object.assign(Object.create(graph) as MemoryCoPurchaseGraph, {
+      topK: () => Promise.reject(new Error('graph down')),
+    });
+    const ask = (cartProductIds: string[], withOutage = true) =>
+      new Recommender({
+        bundle: capped,
+        graph: down,
+        log,
+        learned,
+        ...(withOutage ? { outageGraph } : {}),
+      }).recommend(parseRecommendationRequest('17850', 'CART', 10, { cartProductIds }));
+    const reason = /^co-purchase graph unavailable: .+; answered from the model version's co-purchase pairs$/;
+    // a cart of tail products only
+    const tailOnly = await ask(['TAIL-1']);
+    assert.equal(tailOnly.fallback, true);
+    assert.match(tailOnly.fallbackReason!, reason);
+    assert.deepEqual(
+      tailOnly.items.slice(0, 2).map((i) => i.productId),
+      ['TAIL-2', '85123A'],
+    );
+    assert.equal(tailOnly.items.length, 10, 'filled to the limit');
+    // a mixed cart: the learned list and the tail's partners, as with the graph up
+    const mixedCart = await ask(['TAIL-1', '22726']);
+    assert.equal(mixedCart.fallback, true);
+    assert.match(mixedCart.fallbackReason!, reason);
+    assert.equal(mixedCart.items[1]!.productId, 'TAIL-2');
+    assert.ok(mixedCart.items.some((i) => i.ranked !== undefined));
+    // without the packed pairs, as before: the ranker's list, not flagged
+    const without = await ask(['TAIL-1', '22726'], false);
+    assert.equal(without.fallback, false);
+    assert.ok(without.items.every((i) => i.productId !== 'TAIL-2'));
   });
 
   it('PRODUCT: the viewed product ranked as a one-item cart, never the product itself', async () => {
