@@ -29,6 +29,17 @@ after(async () => {
   await graph.close();
 });
 
+/**
+ * The bundle with TAIL-1 and TAIL-2 in its catalogue but unknown to the models: the tail of a
+ * catalogue over the models' product cap.
+ */
+const withTailProducts = (): ModelBundle => {
+  const catalogue = new Map(bundle.catalogue);
+  for (const id of ['TAIL-1', 'TAIL-2'])
+    catalogue.set(id, { ...bundle.catalogue.get('85123A')!, id, title: id });
+  return { ...bundle, catalogue };
+};
+
 const cartReq = (limit = 10) =>
   parseRecommendationRequest('17850', 'CART', limit, { cartProductIds: ['22726', '22727'] });
 
@@ -121,11 +132,8 @@ describe('Recommender with the learned ranker', () => {
   });
 
   it("CART mixing modelled and tail products: the tail items' partners get the tail's share", async () => {
-    // TAIL-1 and TAIL-2: catalogue products outside the models' cap, with pairs in the version's graph
-    const catalogue = new Map(bundle.catalogue);
-    for (const id of ['TAIL-1', 'TAIL-2'])
-      catalogue.set(id, { ...bundle.catalogue.get('85123A')!, id, title: id });
-    const capped = { ...bundle, catalogue };
+    // TAIL-1 and TAIL-2 (outside the models' cap) have pairs in the version's graph
+    const capped = withTailProducts();
     const partners = bundle.popularity.global
       .map((p) => p.productId)
       .filter((id) => id !== '22726')
@@ -168,10 +176,7 @@ describe('Recommender with the learned ranker', () => {
   });
 
   it("during a graph outage, tail carts get the same partners from the server's packed pairs, flagged", async () => {
-    const catalogue = new Map(bundle.catalogue);
-    for (const id of ['TAIL-1', 'TAIL-2'])
-      catalogue.set(id, { ...bundle.catalogue.get('85123A')!, id, title: id });
-    const capped = { ...bundle, catalogue };
+    const capped = withTailProducts();
     const tailEdges = [
       { a: 'TAIL-1', b: 'TAIL-2', count: 400, confidence: 0.9, lift: 80 },
       { a: '85123A', b: 'TAIL-1', count: 9, confidence: 0.5, lift: 30 },
