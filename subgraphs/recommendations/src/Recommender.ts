@@ -551,13 +551,13 @@ export class Recommender {
             (p) => this.opts.bundle.catalogue.has(p),
           )
         : undefined;
-    const tailGraph = mixed?.share
+    // `failure`: why the graph did not answer (the partners then come from the outage graph, if any)
+    const tailGraph: Promise<{ items: RecommendedItem[]; failure?: string }> | undefined = mixed?.share
       ? this.boughtTogether(mixed.tail, depth, cart).then(
-          (items) => ({ items, outage: false, reason: '' }),
+          (items) => ({ items }),
           async (err: unknown) => ({
             items: await this.togetherDuringOutage(mixed.tail, depth, cart),
-            outage: true,
-            reason: `co-purchase graph unavailable: ${publicReason(err)}`,
+            failure: `co-purchase graph unavailable: ${publicReason(err)}`,
           }),
         )
       : undefined;
@@ -582,8 +582,8 @@ export class Recommender {
         );
         const tail = tailGraph && (await tailGraph);
         if (tail && mixed) ranked = mixRanked(ranked, tail.items, mixed.share, depth);
-        if (tail?.outage && tail.items.length > 0) {
-          const fallbackReason = `${tail.reason}; ${OUTAGE_ANSWER}`;
+        if (tail?.failure && tail.items.length > 0) {
+          const fallbackReason = `${tail.failure}; ${OUTAGE_ANSWER}`;
           return { modelVersion: this.modelVersion, items: ranked, fallback: true, fallbackReason };
         }
         return { modelVersion: this.modelVersion, items: ranked, fallback: false };
