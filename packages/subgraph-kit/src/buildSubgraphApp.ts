@@ -101,6 +101,9 @@ export async function buildSubgraphApp<L>(opts: SubgraphAppOptions<L>): Promise<
   await app.register(mercurius, {
     schema,
     graphiql: false,
+    // Compile an operation with graphql-jit from its second use: the gateway sends a handful of
+    // operation texts over and over, so nearly every request runs compiled.
+    jit: 1,
     queryDepth: opts.queryDepth ?? 12,
     errorFormatter: subgraphErrorFormatter,
     context: (request) => {
