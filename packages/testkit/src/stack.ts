@@ -171,6 +171,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       ? { sharedRankingTtlMs: opts.sharedRankingSeconds * 1000 }
       : {}),
     onSourceFailure: metrics.onSourceFailure,
+    onShed: metrics.onShed,
     onRuleRemoved: metrics.onRuleRemoved,
     onCircuitChange: metrics.onCircuitChange,
   });

@@ -41,6 +41,15 @@ export interface RecommenderOptions {
   log: Logger;
   /** Time budget of the co-purchase graph per request (default 50 ms). */
   graphBudgetMs?: number;
+  /**
+   * Most co-purchase graph queries this process has running at once (default 4). A cart arriving while
+   * that many are running is not queued behind them: it is answered at once from the packed copy of
+   * the version's pairs (`outageGraph`), flagged as a fallback. A query counts until the database has
+   * answered it, even after its budget ran out.
+   */
+  graphMaxInFlight?: number;
+  /** Called when a backend call is not made because that backend has its limit of calls running. */
+  onShed?: (source: string) => void;
   /** The model version's learned CART and HOME path, when it has one. */
   learned?: LearnedRanker;
   /** Time budget of the learned path per request (default 150 ms). */
@@ -715,20 +724,31 @@ export class Recommender {
     limit: number,
     exclude: readonly string[] = seeds,
   ): Promise<RecommendedItem[]> {
+    const maxInFlight = this.opts.graphMaxInFlight ?? 4;
+    if (this.graphInFlight >= maxInFlight) {
+      // Shedding is not a failure of the graph: it neither opens the breaker nor logs a line per cart.
+      this.opts.onShed?.('graph');
+      throw new BackendBusyError(`co-purchase graph busy: ${maxInFlight} queries running`);
+    }
     try {
-      const neighbours = await this.breaker('graph').run(() =>
-        withTimeout(
-          this.opts.graph.topK(seeds, limit, { exclude: [...exclude], minCount: 2 }),
-          this.opts.graphBudgetMs ?? 50,
-          'co-purchase graph',
-        ),
-      );
+      const neighbours = await this.breaker('graph').run(() => {
+        this.graphInFlight++;
+        const query = this.opts.graph.topK(seeds, limit, { exclude: [...exclude], minCount: 2 });
+        void query.then(
+          () => this.graphInFlight--,
+          () => this.graphInFlight--,
+        );
+        return withTimeout(query, this.opts.graphBudgetMs ?? 50, 'co-purchase graph');
+      });
       return this.togetherItems(neighbours);
     } catch (err) {
       this.sourceFailed('graph', err);
       throw err;
     }
   }
+
+  /** Co-purchase graph queries sent and not yet answered (see `graphMaxInFlight`). */
+  private graphInFlight = 0;
 
   /**
    * The same answer as {@link boughtTogether}, from the model version's own co-purchase pairs held in
@@ -839,8 +859,13 @@ export function reweigh(
 /** How a fallback says the co-purchase partners came from the server's copy of the pairs. */
 const OUTAGE_ANSWER = "answered from the model version's co-purchase pairs";
 
+/** Thrown instead of calling a backend that already has its limit of calls running. */
+export class BackendBusyError extends Error {}
+
 function publicReason(err: unknown): string {
-  return err instanceof SourceTimeoutError || err instanceof CircuitOpenError
+  return err instanceof SourceTimeoutError ||
+    err instanceof CircuitOpenError ||
+    err instanceof BackendBusyError
     ? (err as Error).message
     : 'the backend failed';
 }

@@ -7,6 +7,8 @@ export interface RecommendationsConfig {
   redisUrl?: string;
   neo4j?: { uri: string; user: string; password?: string };
   graphBudgetMs: number;
+  /** Most co-purchase graph queries running at once; more carts are answered from the packed pairs. */
+  graphMaxInFlight: number;
   learnedBudgetMs: number;
   factsBudgetMs: number;
   /** JSON business rules (see rules/RuleConfig.ts); the defaults when unset. */
@@ -33,6 +35,7 @@ export function readRecommendationsConfig(e: Env): RecommendationsConfig {
     redisUrl: env.redisUrl(e, 'REDIS_URL'),
     neo4j: neo4jConfig(e),
     graphBudgetMs: env.int(e, 'GRAPH_BUDGET_MS', 50, 1, 10_000),
+    graphMaxInFlight: env.int(e, 'GRAPH_MAX_IN_FLIGHT', 4, 1, 10_000),
     learnedBudgetMs: env.int(e, 'RANKER_BUDGET_MS', 150, 1, 10_000),
     factsBudgetMs: env.int(e, 'FACTS_BUDGET_MS', 100, 1, 10_000),
     rulesFile: env.optStr(e, 'RULES_FILE'),

@@ -8,6 +8,12 @@ export function recommenderMetrics(registry = new Registry()) {
     labelNames: ['source'],
     registers: [registry],
   });
+  const shed = new Counter({
+    name: 'recs_shed_total',
+    help: 'Backend calls not made because the backend had its limit of calls running (answered from what remains), by source',
+    labelNames: ['source'],
+    registers: [registry],
+  });
   const ruleRemoved = new Counter({
     name: 'recs_rule_removed_total',
     help: 'Candidates removed by business rules, by rule',
@@ -38,6 +44,7 @@ export function recommenderMetrics(registry = new Registry()) {
     onCircuitChange: (source: string, state: string) =>
       circuitOpen.set({ source }, state === 'closed' ? 0 : 1),
     onSourceFailure: (source: string) => sourceFailures.inc({ source }),
+    onShed: (source: string) => shed.inc({ source }),
     onRuleRemoved: (rule: string, count: number) => ruleRemoved.inc({ rule }, count),
   };
 }

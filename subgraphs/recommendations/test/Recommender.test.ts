@@ -215,6 +215,63 @@ describe('Recommender with the learned ranker', () => {
     assert.ok(without.items.every((i) => i.productId !== 'TAIL-2'));
   });
 
+  it('a cart arriving while the graph has its limit of queries running is answered from the packed pairs at once', async () => {
+    const capped = withTailProducts();
+    const outageGraph = await PackedCoPurchaseGraph.build([
+      ...bundle.coPurchase,
+      { a: 'TAIL-1', b: 'TAIL-2', count: 400, confidence: 0.9, lift: 80 },
+    ]);
+    // a database holding the same pairs that answers only when told to, like one with a queue of work
+    const pending: (() => void)[] = [];
+    let sent = 0;
+    const slow = Object.assign(Object.create(graph) as MemoryCoPurchaseGraph, {
+      topK: (...args: Parameters<MemoryCoPurchaseGraph['topK']>) => {
+        sent++;
+        return new Promise((resolve) => pending.push(() => resolve(outageGraph.topK(...args))));
+      },
+    });
+    const shed: string[] = [];
+    const recommender = new Recommender({
+      bundle: capped,
+      graph: slow,
+      log,
+      outageGraph,
+      graphMaxInFlight: 2,
+      graphBudgetMs: 20,
+      onShed: (source) => shed.push(source),
+      sharedRankingTtlMs: 0, // every cart asks the graph itself
+    });
+    const ask = () =>
+      recommender.recommend(parseRecommendationRequest('17850', 'CART', 10, { cartProductIds: ['TAIL-1'] }));
+    // two carts wait for the graph past their budget; their queries are still running
+    const [first, second] = await Promise.all([ask(), ask()]);
+    for (const r of [first!, second!]) assert.match(r.fallbackReason!, /took longer than 20 ms/);
+    assert.equal(sent, 2);
+    // the third is not sent: answered from the packed pairs, without waiting for a budget
+    const started = performance.now();
+    const third = await ask();
+    assert.ok(performance.now() - started < 20, 'no wait for the graph');
+    assert.equal(sent, 2, 'no query sent');
+    assert.deepEqual(shed, ['graph']);
+    assert.equal(third.fallback, true);
+    assert.equal(
+      third.fallbackReason,
+      "co-purchase graph unavailable: co-purchase graph busy: 2 queries running; answered from the model version's co-purchase pairs",
+    );
+    assert.equal(third.items[0]!.productId, 'TAIL-2');
+    assert.equal(recommender.breaker('graph').state, 'closed', 'shedding is not a failure of the graph');
+    // once the database has answered, carts go to the graph again
+    for (const answer of pending.splice(0)) answer();
+    await new Promise((r) => setImmediate(r));
+    const fourth = ask();
+    await new Promise((r) => setImmediate(r));
+    pending.splice(0).forEach((answer) => answer());
+    const r = await fourth;
+    assert.equal(sent, 3);
+    assert.equal(r.fallback, false);
+    assert.equal(r.items[0]!.productId, 'TAIL-2');
+  });
+
   it('PRODUCT: the viewed product ranked as a one-item cart, never the product itself', async () => {
     const r = await new Recommender({ bundle, graph, log, learned }).recommend(
       parseRecommendationRequest('first-time-viewer', 'PRODUCT', 8, { productId: '85123A' }),
