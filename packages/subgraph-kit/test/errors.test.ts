@@ -10,6 +10,8 @@ const TYPE_DEFS = `
   type Query {
     broken: String
     refused(country: String!): String
+    required: String!
+    echo(n: Int!): Int
   }
 `;
 
@@ -37,10 +39,12 @@ test('unexpected resolver errors reach the caller as INTERNAL_SERVER_ERROR, thei
         refused: (_: unknown, args: { country: string }) => {
           throw badInput('country', 'must be an ISO 3166-1 alpha-2 code like "DE"', args.country);
         },
+        required: () => null,
+        echo: (_: unknown, args: { n: number }) => args.n,
       },
     },
   });
-  const ask = async (query: string) => {
+  const ask = async (query: string, variables?: Record<string, unknown>) => {
     const res = await app.inject({
       method: 'POST',
       url: '/graphql',
@@ -51,9 +55,12 @@ test('unexpected resolver errors reach the caller as INTERNAL_SERVER_ERROR, thei
         [HEADERS.principalRole]: 'service',
         [HEADERS.principalUser]: 'test',
       },
-      payload: { query },
+      payload: { query, variables },
     });
-    return res.json() as { errors: { message: string; extensions?: { code?: string } }[] };
+    return res.json() as {
+      data?: unknown;
+      errors: { message: string; path?: unknown; extensions?: { code?: string } }[];
+    };
   };
   try {
     const broken = await ask('{ broken }');
@@ -72,6 +79,26 @@ test('unexpected resolver errors reach the caller as INTERNAL_SERVER_ERROR, thei
     const invalid = await ask('{ nope }');
     assert.match(invalid.errors[0]!.message, /nope/);
     assert.ok(!lines.some((l) => JSON.stringify(l).includes('Narnia-secret-input')), 'input not logged');
+
+    // Null for a non-null field is a bug too.
+    const nullBug = await ask('{ required }');
+    assert.equal(nullBug.errors[0]!.extensions?.code, ErrorCode.INTERNAL_SERVER_ERROR);
+    assert.equal(nullBug.errors[0]!.message, 'internal error');
+
+    // Mercurius compiles an operation with graphql-jit from its second use: the answers must not change.
+    const cases: [string, Record<string, unknown>?][] = [
+      ['{ broken }'],
+      ['{ refused(country: "DE") }'],
+      ['{ required }'],
+      ['query Echo($n: Int!) { echo(n: $n) }', { n: 7 }],
+      ['query Echo($n: Int!) { echo(n: $n) }', { n: 'seven' }],
+    ];
+    for (const [text, variables] of cases) {
+      const query = `${text}\n# a text not asked before: its first answer is interpreted`;
+      const first = await ask(query, variables);
+      for (let i = 0; i < 2; i++) assert.deepEqual(await ask(query, variables), first, `${text} asked again`);
+    }
+    assert.deepEqual((await ask('query Echo($n: Int!) { echo(n: $n) }', { n: 7 })).data, { echo: 7 });
   } finally {
     await app.close();
   }
