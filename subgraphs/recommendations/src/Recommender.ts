@@ -45,7 +45,8 @@ export interface RecommenderOptions {
    * Most co-purchase graph queries this process has running at once (default 4). A cart arriving while
    * that many are running is not queued behind them: it is answered at once from the packed copy of
    * the version's pairs (`outageGraph`), flagged as a fallback. A query counts until the database has
-   * answered it, even after its budget ran out.
+   * answered it, even after its budget ran out (at most 20 budgets). The limit is per Recommender: one
+   * per model version served, in each worker process.
    */
   graphMaxInFlight?: number;
   /** Called when a backend call is not made because that backend has its limit of calls running. */
@@ -725,20 +726,42 @@ export class Recommender {
     exclude: readonly string[] = seeds,
   ): Promise<RecommendedItem[]> {
     const maxInFlight = this.opts.graphMaxInFlight ?? 4;
+    const budgetMs = this.opts.graphBudgetMs ?? 50;
     if (this.graphInFlight >= maxInFlight) {
-      // Shedding is not a failure of the graph: it neither opens the breaker nor logs a line per cart.
+      // Shedding is not a failure of the graph: it neither opens the breaker nor logs a line per cart
+      // (one when it starts, one when it ends).
       this.opts.onShed?.('graph');
+      if (!this.graphShedding) {
+        this.graphShedding = true;
+        this.opts.log.warn(
+          { source: 'graph', maxInFlight },
+          'co-purchase graph busy: shedding to the packed pairs',
+        );
+      }
       throw new BackendBusyError(`co-purchase graph busy: ${maxInFlight} queries running`);
+    }
+    if (this.graphShedding) {
+      this.graphShedding = false;
+      this.opts.log.info({ source: 'graph' }, 'co-purchase graph no longer busy');
     }
     try {
       const neighbours = await this.breaker('graph').run(() => {
+        // The slot is held until the database answers, or at most 20 budgets: a query lost on a dead
+        // connection must not hold it for ever (the breaker then sees the time-outs).
         this.graphInFlight++;
-        const query = this.opts.graph.topK(seeds, limit, { exclude: [...exclude], minCount: 2 });
-        void query.then(
-          () => this.graphInFlight--,
-          () => this.graphInFlight--,
-        );
-        return withTimeout(query, this.opts.graphBudgetMs ?? 50, 'co-purchase graph');
+        let held = true;
+        const release = () => {
+          if (held) {
+            held = false;
+            this.graphInFlight--;
+          }
+          clearTimeout(ceiling);
+        };
+        const ceiling = setTimeout(release, 20 * budgetMs).unref();
+        const query = (async () =>
+          this.opts.graph.topK(seeds, limit, { exclude: [...exclude], minCount: 2 }))();
+        void query.then(release, release);
+        return withTimeout(query, budgetMs, 'co-purchase graph');
       });
       return this.togetherItems(neighbours);
     } catch (err) {
@@ -749,6 +772,8 @@ export class Recommender {
 
   /** Co-purchase graph queries sent and not yet answered (see `graphMaxInFlight`). */
   private graphInFlight = 0;
+  /** Whether the last cart was shed (logged when shedding starts and ends). */
+  private graphShedding = false;
 
   /**
    * The same answer as {@link boughtTogether}, from the model version's own co-purchase pairs held in

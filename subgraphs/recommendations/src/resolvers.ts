@@ -15,7 +15,7 @@ import type { SubgraphContext } from '@recs/subgraph-kit';
 import type { FeatureContribution, RecommendationResult, RecommendedItem } from './Recommendation';
 import type { ServedListLog, ServingPlan } from './experiments/ServingExperiments';
 import type { RankedRow } from './LearnedRanker';
-import type { PushResult } from './Recommender';
+import { BackendBusyError, type PushResult } from './Recommender';
 import {
   parseRecommendationRequest,
   type RecommendationContextInput,
@@ -337,8 +337,10 @@ export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ct
         try {
           items = await deps.boughtTogether(product.id, limit);
         } catch (err) {
-          // the driver's message stays in the log: it may name hosts and users
-          ctx.log.warn({ err }, 'co-purchase graph unavailable: answering from the model');
+          // the driver's message stays in the log: it may name hosts and users; a shed query is
+          // logged by the recommender when shedding starts, not once per request
+          if (!(err instanceof BackendBusyError))
+            ctx.log.warn({ err }, 'co-purchase graph unavailable: answering from the model');
           if (!deps.boughtTogetherFromModel) {
             throw new RecsError(
               ErrorCode.BACKEND_UNAVAILABLE,
