@@ -386,9 +386,14 @@ export function buildResolvers(deps: RecommendationsDeps): GraphQLResolverMap<Ct
       explain: (item: RecommendedItem) => ({
         sources: item.sources ?? [],
         rules: item.rules ?? [],
-        // a function: the default resolver calls it only when the client selects `contributions`
-        contributions: () => (item.ranked ? deps.contributions(item.ranked) : []),
+        ranked: item.ranked,
       }),
+    },
+    Explanation: {
+      // computed only when the client selects it; a resolver, not a function-valued property, which
+      // compiled operations (graphql-jit) would not call
+      contributions: (explanation: { ranked?: RankedRow }) =>
+        explanation.ranked ? deps.contributions(explanation.ranked) : [],
     },
   };
 }
