@@ -398,3 +398,47 @@ describe('operations endpoints', () => {
     assert.ok(body.errors?.length, 'introspection must be refused');
   });
 });
+
+describe('compiled operations (graphql-jit in the subgraphs)', () => {
+  // Each subgraph compiles an operation text from its second use; the committed client operations
+  // must answer the same interpreted (first use) and compiled (later uses).
+  const VARIABLES: Record<string, Record<string, unknown>> = {
+    CartRecommendations: { userId: '13047', cart: ['22423', '85123A'], limit: 8 },
+    FeatureDrift: {},
+    HomeFeed: { userId: '13047', limit: 12 },
+    ProductPage: { userId: '13047', productId: '84879' },
+    SearchResults: { userId: '13047', query: 'lantern', results: ['71053', '85123A', '84406B', '22423'] },
+    ShopperActivity: { userId: '13047', productId: '84879' },
+  };
+  /** The answer without the ids that are new on every request. */
+  const stable = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(stable)
+      : value && typeof value === 'object'
+        ? Object.fromEntries(
+            Object.entries(value)
+              .filter(([k]) => k !== 'requestId')
+              .map(([k, v]) => [k, stable(v)]),
+          )
+        : value;
+  test('every committed read operation answers the same three times in a row', async () => {
+    const dir = new URL('../../schema/operations/', import.meta.url);
+    const { readFile, readdir } = await import('node:fs/promises');
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.graphql'));
+    const seen: string[] = [];
+    for (const file of files) {
+      const query = await readFile(new URL(file, dir), 'utf8');
+      const name = /^\s*query\s+(\w+)/m.exec(query)?.[1];
+      if (!name) continue; // mutations change state: answering the same is not expected of them
+      const variables = VARIABLES[name];
+      assert.ok(variables, `variables for the committed operation ${name}`);
+      const answers = [];
+      for (let i = 0; i < 3; i++) answers.push((await stack.query({ query, variables })).body);
+      assert.equal(answers[0]!.errors, undefined, `${name}: ${JSON.stringify(answers[0]!.errors)}`);
+      assert.ok(answers[0]!.data, name);
+      for (const later of answers.slice(1)) assert.deepEqual(stable(later), stable(answers[0]), name);
+      seen.push(name);
+    }
+    assert.deepEqual(seen.sort(), Object.keys(VARIABLES).sort());
+  });
+});
