@@ -85,6 +85,11 @@ export interface CoPurchaseGraph {
   topK(seeds: string[], k: number, opts?: TopKOptions): Promise<CoPurchaseNeighbour[]>;
   /** Number of products and of (undirected) edges. */
   counts(): Promise<{ products: number; edges: number }>;
+  /**
+   * Reads everything a cart query can touch once, so the first carts after a start do not pay for a
+   * cold cache; resolves to what it read. Only a database needs it.
+   */
+  warmUp?(): Promise<{ products: number; edges: number }>;
   /** Removes every product and edge of this graph (the schema stays). */
   clear(): Promise<void>;
   /** Releases connections this graph opened; an injected driver is left open. */

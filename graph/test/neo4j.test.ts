@@ -75,6 +75,23 @@ describe('Neo4jCoPurchaseGraph specifics', () => {
     ]);
   });
 
+  test('warmUp reads every product and relationship of its own label, and changes nothing', async (t) => {
+    const graph = new Neo4jCoPurchaseGraph({ driver, label: nextLabel() });
+    const other = new Neo4jCoPurchaseGraph({ driver, label: nextLabel() });
+    t.after(() => Promise.all([graph.clear(), other.clear()]));
+    await graph.ensureSchema();
+    await graph.loadProducts([{ id: 'LONE' }]);
+    await graph.loadEdges([
+      { a: 'A', b: 'B', count: 3, confidence: 0.5, lift: 2 },
+      { a: 'B', b: 'C', count: 2, confidence: 0.4, lift: 1.5 },
+    ]);
+    await other.loadEdges([{ a: 'X', b: 'Y', count: 9, confidence: 1, lift: 1 }]);
+    const before = await graph.topK(['A', 'C'], 5);
+    assert.deepEqual(await graph.warmUp(), { products: 4, edges: 2 });
+    assert.deepEqual(await graph.warmUp(), await graph.counts());
+    assert.deepEqual(await graph.topK(['A', 'C'], 5), before);
+  });
+
   test('graphs with different labels share a database without seeing each other', async (t) => {
     const one = new Neo4jCoPurchaseGraph({ driver, label: nextLabel() });
     const two = new Neo4jCoPurchaseGraph({ driver, label: nextLabel() });

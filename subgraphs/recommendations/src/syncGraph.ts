@@ -38,6 +38,7 @@ export async function syncGraph(graph: CoPurchaseGraph, bundle: ModelBundle): Pr
  * most co-purchased products.
  */
 async function warmGraph(graph: CoPurchaseGraph, bundle: ModelBundle): Promise<void> {
+  await graph.warmUp?.();
   const degree = new Map<string, number>();
   for (const e of bundle.coPurchase) {
     degree.set(e.a, (degree.get(e.a) ?? 0) + 1);
