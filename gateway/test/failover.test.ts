@@ -30,6 +30,9 @@ before(async () => {
     // a JVM shared with the whole stack on 2 cores: the graph's production budget (50 ms) is for a
     // dedicated Neo4j; here the healthy phase must be healthy
     graphBudgetMs: 1000,
+    // four clients and the "bought together" probe can have five graph queries running at once; here
+    // every one of them must reach Neo4j (shedding at the limit is tested in Recommender.test.ts)
+    graphMaxInFlight: 16,
     // every request must reach the backends: strangers' shared rankings off
     sharedRankingSeconds: 0,
   });

@@ -51,6 +51,8 @@ export interface StackOptions {
   cacheTtlSeconds?: number;
   /** Time budget of the co-purchase graph per request (the recommendations subgraph's GRAPH_BUDGET_MS). */
   graphBudgetMs?: number;
+  /** Most graph queries running at once (the recommendations subgraph's GRAPH_MAX_IN_FLIGHT). */
+  graphMaxInFlight?: number;
   /** Serve without the learned ranker (graph and popularity only), e.g. to exercise the graph; default true. */
   learned?: boolean;
   /** Rankings shared by shoppers the model does not know, seconds (default: the production 60; 0 off). */
@@ -167,6 +169,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     facts: new LiveFacts(bundle.catalogue, liveStore, (id) => recent.get(id)),
     rules: opts.rules,
     graphBudgetMs: opts.graphBudgetMs,
+    graphMaxInFlight: opts.graphMaxInFlight,
     ...(opts.sharedRankingSeconds !== undefined
       ? { sharedRankingTtlMs: opts.sharedRankingSeconds * 1000 }
       : {}),
