@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readFile, readdir } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { startStack, testNeo4j, testRedis, type Stack } from '@recs/testkit';
 
@@ -423,7 +424,6 @@ describe('compiled operations (graphql-jit in the subgraphs)', () => {
         : value;
   test('every committed read operation answers the same three times in a row', async () => {
     const dir = new URL('../../schema/operations/', import.meta.url);
-    const { readFile, readdir } = await import('node:fs/promises');
     const files = (await readdir(dir)).filter((f) => f.endsWith('.graphql'));
     const seen: string[] = [];
     for (const file of files) {

@@ -876,17 +876,17 @@ export function reweigh(
   return { ...result, items: items.sort((a, b) => b.score - a.score) };
 }
 
-/**
- * What a shopper may read of a backend's failure in `fallbackReason`: this service's own time-out and
- * circuit messages, else only that it failed. A driver's message can name hosts, ports and users; it
- * is logged (see `sourceFailed`), not served.
- */
 /** How a fallback says the co-purchase partners came from the server's copy of the pairs. */
 const OUTAGE_ANSWER = "answered from the model version's co-purchase pairs";
 
 /** Thrown instead of calling a backend that already has its limit of calls running. */
 export class BackendBusyError extends Error {}
 
+/**
+ * What a shopper may read of a backend's failure in `fallbackReason`: this service's own time-out,
+ * circuit and busy messages, else only that it failed. A driver's message can name hosts, ports and
+ * users; it is logged (see `sourceFailed`), not served.
+ */
 function publicReason(err: unknown): string {
   return err instanceof SourceTimeoutError ||
     err instanceof CircuitOpenError ||
