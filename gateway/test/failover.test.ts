@@ -109,12 +109,28 @@ test('killing Neo4j, then Redis, under traffic: no request fails, lists stay ful
   };
   const fromNeo4j = await together();
   assert.equal(fromNeo4j.length, 5);
+  // one shopper's cart asked twice: a full list is stored, and the second answer is a cache hit
+  const twice = async (userId: string) => {
+    const hits = await stack.cacheEvents('hit');
+    const fallbacks: boolean[] = [];
+    for (let k = 0; k < 2; k++) {
+      const { body } = await stack.query({ query: CART, variables: { userId, cart: CARTS[1] } });
+      assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+      fallbacks.push(
+        (body.data as { user: { recommendations: { fallback: boolean } } }).user.recommendations.fallback,
+      );
+    }
+    return { fallbacks, hits: (await stack.cacheEvents('hit')) - hits };
+  };
+  assert.deepEqual(await twice('asks-twice-healthy'), { fallbacks: [false, false], hits: 1 });
   await delay(1500);
   process.kill(neo4j.pid, 'SIGKILL');
   phase = 'neo4j down';
   await delay(500);
   // "Bought together" answers from the model's own pairs, the very ones Neo4j was loaded with.
   assert.deepEqual(await together(), fromNeo4j, 'Product.frequentlyBoughtTogether with Neo4j dead');
+  // a fallback list is not stored: when the graph is back, the shopper's next cart gets the full answer
+  assert.deepEqual(await twice('asks-twice-neo4j-down'), { fallbacks: [true, true], hits: 0 });
   await delay(2000);
   process.kill(redis.pid, 'SIGKILL');
   phase = 'both down';

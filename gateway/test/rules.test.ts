@@ -46,17 +46,7 @@ type HomeData = {
   };
 };
 
-/** Cache hits of User.recommendations so far, from the recommendations subgraph's /metrics. */
-const cacheHits = async (): Promise<number> => {
-  const text = await (await fetch(stack.subgraphUrls.recommendations.replace('/graphql', '/metrics'))).text();
-  const line = text
-    .split('\n')
-    .find(
-      (l) =>
-        l.startsWith('recs_cache_events_total{') && /event="hit"/.test(l) && /User\.recommendations/.test(l),
-    );
-  return line ? Number(line.split(' ').at(-1)) : 0;
-};
+const cacheHits = () => stack.cacheEvents('hit');
 
 const home = async (userId: string, headers: Record<string, string>) => {
   const { body } = await stack.query({ query: HOME, variables: { userId } }, headers);

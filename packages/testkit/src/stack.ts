@@ -78,6 +78,8 @@ export interface Stack {
   experimentStore: ExperimentStore;
   /** Exposure and outcome counters (with Redis only). */
   outcomes?: OutcomeStore;
+  /** `User.recommendations` cache events (`hit`, `miss`, ...) so far, from the recommendations subgraph's /metrics. */
+  cacheEvents(event: string): Promise<number>;
   /** A shopper's bearer token signed with the stack's secret. */
   userToken(userId: string, ttlSeconds?: number): string;
   /** POSTs a GraphQL operation to the gateway with the given headers. */
@@ -258,6 +260,18 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     recommender,
     experimentStore,
     outcomes,
+    cacheEvents: async (event) => {
+      const text = await (await fetch(recUrl!.replace('/graphql', '/metrics'))).text();
+      const line = text
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith('recs_cache_events_total{') &&
+            l.includes(`event="${event}"`) &&
+            l.includes('User.recommendations'),
+        );
+      return line ? Number(line.split(' ').at(-1)) : 0;
+    },
     userToken: (userId, ttl) => signUserToken(jwtSecret, userId, ttl),
     async query(body, headers = { 'x-api-key': serviceKey }) {
       const res = await fetch(gatewayUrl, {

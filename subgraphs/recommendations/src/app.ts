@@ -124,6 +124,9 @@ export async function buildRecommendationsApp(opts: RecommendationsAppOptions): 
             policy: {
               User: {
                 recommendations: {
+                  // a fallback list (a backend down, slow or shedding) is not stored: once the backend is
+                  // back, the shopper's next request gets the full answer, not the degraded one for a TTL
+                  ttl: (result?: { fallback?: boolean }) => (result?.fallback ? 0 : opts.cacheTtlSeconds),
                   key: ({
                     self,
                     arg,
