@@ -22,7 +22,9 @@
  * omission). Per-stage breakdown: a fraction (`--probe`) of extra requests goes straight to the
  * recommendations subgraph with the same arguments, and the CPU time of every process is read from
  * /proc. The cache hit rate comes from the subgraph's /metrics (recs_cache_events_total) and from the
- * client's own model of the cache (a key seen within the TTL), which also splits hits from misses.
+ * client's own model of the cache (a key seen within the TTL), which also splits hits from misses. A
+ * step longer than the TTL (`--duration` over 120) also reports its steady state: the same measures
+ * over the requests scheduled after its first TTL, when every key has had a full TTL to be filled.
  * Every process it started is stopped by pid at the end, on error and on Ctrl-C.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -443,6 +445,17 @@ interface StepResult {
   server?: { hits: number; misses: number; errors: number; hitRate: number };
   /** Cache on, with guests: rankings shared by shoppers the model does not know, from /metrics. */
   shared?: { hits: number; misses: number };
+  /**
+   * Cache on, steps longer than the TTL: the same measures over the requests scheduled after the
+   * step's first TTL, when every key has had a full TTL to be filled (the steady state of a cache that
+   * keeps serving this mix).
+   */
+  steady?: {
+    fromS: number;
+    server?: { hits: number; misses: number; hitRate: number };
+    clientHitRate: number;
+    gatewayHit: Dist;
+  };
   cpuPercent: Record<string, number>;
   errorSamples: string[];
 }
@@ -719,6 +732,13 @@ async function main(): Promise<void> {
         let directErrors = 0;
         let predictedHits = 0;
         let classified = 0;
+        // the steady state: requests scheduled after the step's first TTL (steps longer than the TTL)
+        const steadyFromS = mode === 'on' && durationS > CACHE_TTL_ON ? CACHE_TTL_ON : undefined;
+        let steadyFrom = Infinity;
+        let steadyHits = 0;
+        let steadyClassified = 0;
+        const steadyGwHit: number[] = [];
+        let steadyCounters: Promise<Record<string, number>> | undefined;
         const errorSamples = new Set<string>();
         const pids = {
           gateway: services.get('gateway')!.child.pid,
@@ -734,6 +754,14 @@ async function main(): Promise<void> {
         const countersBefore = mode === 'on' ? await cacheCounters(recMetrics) : undefined;
 
         const step = await runStep(rate, durationS, (scheduled) => {
+          if (steadyFromS !== undefined && steadyFrom === Infinity) {
+            // the first request sets the clock; the counters are read when the steady part begins
+            steadyFrom = scheduled + steadyFromS * 1000;
+            const timer = setTimeout(() => {
+              steadyCounters = cacheCounters(recMetrics);
+            }, steadyFrom - performance.now());
+            timer.unref();
+          }
           const g = guestShare > 0 && rng() < guestShare ? guest(rng) : undefined;
           const user = g?.user ?? users[zipf(rng)]!;
           const v = variables(surface, user, false, g?.country);
@@ -791,6 +819,13 @@ async function main(): Promise<void> {
                 predictedHits++;
                 gwHit.push(latency);
               } else gwMiss.push(latency);
+              if (scheduled >= steadyFrom) {
+                steadyClassified++;
+                if (gatewayCls === 'hit') {
+                  steadyHits++;
+                  steadyGwHit.push(latency);
+                }
+              }
             }
             return r;
           });
@@ -812,8 +847,20 @@ async function main(): Promise<void> {
         }
         let server: StepResult['server'];
         let shared: StepResult['shared'];
+        let steady: StepResult['steady'];
         if (countersBefore) {
           const after = await cacheCounters(recMetrics);
+          if (steadyFromS !== undefined) {
+            const mid = await steadyCounters?.catch(() => undefined);
+            const hits = mid ? (after.hit ?? 0) - (mid.hit ?? 0) : 0;
+            const misses = mid ? (after.miss ?? 0) - (mid.miss ?? 0) : 0;
+            steady = {
+              fromS: steadyFromS,
+              ...(mid ? { server: { hits, misses, hitRate: hits / Math.max(1, hits + misses) } } : {}),
+              clientHitRate: steadyHits / Math.max(1, steadyClassified),
+              gatewayHit: dist(steadyGwHit),
+            };
+          }
           const hits = (after.hit ?? 0) - (countersBefore.hit ?? 0);
           const misses = (after.miss ?? 0) - (countersBefore.miss ?? 0);
           const cacheErrors = (after.error ?? 0) - (countersBefore.error ?? 0);
@@ -851,6 +898,7 @@ async function main(): Promise<void> {
                 clientHitRate: predictedHits / Math.max(1, classified),
                 server,
                 ...(shared ? { shared } : {}),
+                ...(steady ? { steady } : {}),
               }
             : {}),
           cpuPercent,
@@ -977,6 +1025,12 @@ function printStep(r: StepResult): void {
       `  hit rate: server ${pct(r.server?.hitRate)} (${r.server?.hits ?? '-'} hits / ${r.server?.misses ?? '-'} misses), ` +
         `client model ${pct(r.clientHitRate)}; gateway hits p50/p99 ${ms(r.gatewayHit?.p50 ?? NaN)}/${ms(r.gatewayHit?.p99 ?? NaN)} ms`,
     );
+  }
+  if (r.steady) {
+    line.push(
+      `  after the first ${r.steady.fromS} s: hit rate server ${pct(r.steady.server?.hitRate)}, client model ` +
+        `${pct(r.steady.clientHitRate)}; gateway hits p50/p99 ${ms(r.steady.gatewayHit.p50)}/${ms(r.steady.gatewayHit.p99)} ms`,
+    );
     if (r.shared)
       line.push(
         `  guests' shared rankings: ${r.shared.hits} hits / ${r.shared.misses} misses ` +
@@ -1093,6 +1147,27 @@ function printSummary(results: StepResult[]): void {
           ]),
         ),
       );
+      const steadyRows = rows.filter((r) => r.steady);
+      if (steadyRows.length > 0) {
+        console.log(
+          `\n### cache on: steady state (requests scheduled after the step's first ${CACHE_TTL_ON} s, the TTL)`,
+        );
+        console.log(
+          table(
+            ['surface', 'rps', 'hit rate (server)', 'hit rate (client)', 'gw hit p50', 'p95', 'p99', '(n)'],
+            steadyRows.map((r) => [
+              r.surface,
+              r.rate,
+              pct(r.steady!.server?.hitRate),
+              pct(r.steady!.clientHitRate),
+              ms(r.steady!.gatewayHit.p50),
+              ms(r.steady!.gatewayHit.p95),
+              ms(r.steady!.gatewayHit.p99),
+              r.steady!.gatewayHit.n,
+            ]),
+          ),
+        );
+      }
     }
   }
 
@@ -1113,7 +1188,11 @@ function printSummary(results: StepResult[]): void {
     console.log(
       `cache on ${r.surface} ${r.rate} rps: hit p99 <= 10 ms: gateway ${gwHit <= 10 ? 'MET' : 'NOT MET'} (${ms(gwHit)} ms), ` +
         `recommendations subgraph ${directHit <= 10 ? 'MET' : 'NOT MET'} (${ms(directHit)} ms, n ${r.directHit?.n ?? 0}); ` +
-        `hit rate >= 80%: ${(r.server?.hitRate ?? 0) >= 0.8 ? 'MET' : 'NOT MET'} (${pct(r.server?.hitRate)})`,
+        `hit rate >= 80%: ${(r.server?.hitRate ?? 0) >= 0.8 ? 'MET' : 'NOT MET'} (${pct(r.server?.hitRate)})` +
+        (r.steady?.server
+          ? `; after the first ${r.steady.fromS} s: ${r.steady.server.hitRate >= 0.8 ? 'MET' : 'NOT MET'} ` +
+            `(${pct(r.steady.server.hitRate)}, gateway hit p99 ${ms(r.steady.gatewayHit.p99)} ms)`
+          : ''),
     );
   }
 }
