@@ -15,7 +15,7 @@ import { runEvaluation } from './eval/runEvaluation';
 const USAGE = `usage:
   train --dataset online-retail --input FILE --until YYYY-MM-DD [--registry DIR] [--no-promote]
   evaluate --dataset online-retail --input FILE --until YYYY-MM-DD [--until ...] [--days 31] [--k 10]
-           [--out DIR] [--no-ranker]
+           [--out DIR] [--no-ranker] [--ranker-seeds 11,12,13]
   models list [--registry DIR]
   models promote VERSION [--registry DIR]
   models rollback [--registry DIR]`;
@@ -40,6 +40,7 @@ async function main(argv: string[]): Promise<void> {
       k: { type: 'string' },
       out: { type: 'string' },
       'no-ranker': { type: 'boolean' },
+      'ranker-seeds': { type: 'string' },
     },
   });
   const registryRoot = resolve(values.registry ?? process.env.MODEL_REGISTRY_DIR ?? 'var/models');
@@ -70,6 +71,7 @@ async function main(argv: string[]): Promise<void> {
     if (command === 'evaluate') {
       const days = positiveInt('--days', values.days ?? '31', MAX_DAYS);
       const k = positiveInt('--k', values.k ?? '10', MAX_K);
+      const rankerSeeds = values['ranker-seeds'] === undefined ? undefined : seedList(values['ranker-seeds']);
       await runEvaluation({
         dataset: dataset as DatasetName,
         input: resolve(values.input),
@@ -78,6 +80,7 @@ async function main(argv: string[]): Promise<void> {
         k,
         outDir: resolve(values.out ?? 'var/eval'),
         ranker: !values['no-ranker'],
+        rankerSeeds,
         log: (line) => console.error(`[evaluate] ${line}`),
       });
       return;
@@ -132,6 +135,25 @@ function positiveInt(flag: string, text: string, max: number): number {
     throw new UsageError(`${flag} must be a positive integer; received ${JSON.stringify(text)}`);
   if (n > max) throw new UsageError(`${flag} must be at most ${max}; received ${JSON.stringify(text)}`);
   return n;
+}
+
+const MAX_SEEDS = 10;
+
+/** `--ranker-seeds 11,12,13`: 1 to 10 distinct integers from 0 to 2^31 - 1. */
+function seedList(text: string): number[] {
+  const parts = text.split(',').map((part) => part.trim());
+  const seeds = parts.map(Number);
+  const valid =
+    parts.length <= MAX_SEEDS &&
+    parts.every((part) => /^\d{1,10}$/.test(part)) &&
+    seeds.every((n) => n <= 2 ** 31 - 1) &&
+    new Set(seeds).size === seeds.length;
+  if (!valid) {
+    throw new UsageError(
+      `--ranker-seeds must be 1 to ${MAX_SEEDS} distinct integers from 0 to 2147483647, comma-separated; received ${JSON.stringify(text)}`,
+    );
+  }
+  return seeds;
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -67,6 +67,15 @@ test('evaluate: out-of-range numbers, unreadable inputs, an unwritable --out and
       2,
       /--k must be at most 1000; received "5000"/,
     ],
+    ...['', '11,,12', '11,11', '-1', '1.5', 'x', '2147483648', '1,2,3,4,5,6,7,8,9,10,11'].map(
+      (seeds): [string[], number, RegExp] => [
+        evaluate('--input', file, '--until', '2010-12-02', `--ranker-seeds=${seeds}`, '--out', out),
+        2,
+        new RegExp(
+          `--ranker-seeds must be 1 to 10 distinct integers from 0 to 2147483647, comma-separated; received "${seeds}"`,
+        ),
+      ],
+    ),
     [evaluate('--input', notGzip, '--until', '2010-12-02', '--out', out), 3, /is not a valid gzip file/],
     [evaluate('--input', dir, '--until', '2010-12-02', '--out', out), 3, /is a directory/],
     [

@@ -4,7 +4,7 @@ import { before, describe, it } from 'node:test';
 import { exportTreeEnsemble, loadOnnxModel, treeEnsemblePredict } from '@recs/model-runtime';
 import { readOnlineRetail, type OnlineRetailData } from '../src/ingest/onlineRetail';
 import type { Interaction } from '../src/ingest/Interaction';
-import { evaluate } from '../src/eval/evaluate';
+import { evaluate, seedMeanRows, type MetricRow } from '../src/eval/evaluate';
 import { trainCandidateModels } from '../src/models/candidateModels';
 import { candidateFeatures, FEATURES } from '../src/ranker/features';
 import { textScores } from '../src/models/textSimilarity';
@@ -49,9 +49,20 @@ describe('learned rankers on the bundled data (cut 2011-03-01)', () => {
       ...after.map((e, i) => ({ ...e, productId: after[after.length - 1 - i]!.productId })),
       ...Array.from({ length: 500 }, (_, i) => ({ ...after[0]!, basketId: `X${i}`, productId: '85123A' })),
     ];
-    const dirty = await trainRankers(poisoned, CUT, { titles, gbdt: GBDT, windows: 1 });
+    // a second negative-sample seed: the first seed's rankers stay those of the default seed
+    const dirty = await trainRankers(poisoned, CUT, {
+      titles,
+      gbdt: GBDT,
+      windows: 1,
+      sampleSeeds: [11, 12],
+    });
     assert.deepEqual(dirty.cart, clean.cart);
     assert.deepEqual(dirty.home, clean.home);
+    assert.deepEqual(
+      dirty.otherSeeds.map((o) => o.seed),
+      [12],
+    );
+    assert.notDeepEqual(dirty.otherSeeds[0]!.cart, clean.cart, 'another sample of negatives, other trees');
     // The check can fail: changing data inside the label window changes the trees.
     const inside = data.interactions.map((e) =>
       e.ts >= CUT - 10 * 86_400_000 && e.ts < CUT ? { ...e, productId: '85123A' } : e,
@@ -185,4 +196,50 @@ describe('learned rankers on the bundled data (cut 2011-03-01)', () => {
     assert.equal(r.cut, '2011-03-01');
     assert.ok(r.cases.cart > 100);
   });
+});
+
+it('seedMeanRows: the mean of the ranker rows of every seed, with the spread of HR and NDCG', () => {
+  const row = (
+    method: string,
+    hr: number,
+    ndcg: number,
+    protocol: MetricRow['protocol'] = 'cart',
+  ): MetricRow => ({
+    protocol,
+    method,
+    kind: 'hybrid',
+    cases: 100,
+    hr,
+    mrr: hr / 2,
+    ndcg,
+    precision: hr / 10,
+    recall: hr,
+    coverage: 0.5,
+    diversity: 0.9,
+    novelty: 10,
+    popularityBias: 4,
+  });
+  const cart = 'learned ranker (EASE, cosine, content, buy-again)';
+  const rows = [
+    row('EASE on invoices', 0.9, 0.9),
+    row(cart, 0.3, 0.2),
+    row(`${cart}, negatives seed 12`, 0.5, 0.2),
+    row(`${cart}, negatives seed 13`, 0.4, 0.26),
+    row(cart, 0.7, 0.3, 'product'),
+  ];
+  const rankers = { seed: 11, otherSeeds: [{ seed: 12 }, { seed: 13 }] } as Parameters<
+    typeof seedMeanRows
+  >[1];
+  const [mean, ...rest] = seedMeanRows(rows, rankers);
+  // only CART has rows of several seeds here; PRODUCT has one, HOME none
+  assert.equal(rest.length, 0);
+  assert.equal(mean!.protocol, 'cart');
+  assert.equal(mean!.method, `${cart}, mean of negatives seeds 11, 12, 13 (sd HR 0.100, NDCG 0.035)`);
+  assert.ok(
+    Math.abs(mean!.hr - 0.4) < 1e-12 &&
+      Math.abs(mean!.ndcg - 0.22) < 1e-12 &&
+      Math.abs(mean!.mrr - 0.2) < 1e-12,
+  );
+  assert.equal(mean!.cases, 100);
+  assert.deepEqual(seedMeanRows(rows, { ...rankers, otherSeeds: [] }), []);
 });

@@ -237,10 +237,18 @@ export interface EvaluateOptions extends RankerOptions {
   ranker?: boolean;
 }
 
-/** The learned rankers as evaluation methods: candidates from every source, one GBDT score each. */
+const RANKER_NAMES = {
+  cart: 'learned ranker (EASE, cosine, content, buy-again)',
+  home: 'learned ranker (buy-again, EASE, trending)',
+} as const;
+
+/**
+ * The learned rankers as evaluation methods: candidates from every source, one GBDT score each. The
+ * rankers of other negative-sample seeds (`otherSeeds`) are methods of their own, named by seed.
+ */
 export function rankerMethods(rankers: Rankers): Method[] {
-  const method = (surface: 'cart' | 'home', ranker: TreeEnsemble): Method => ({
-    name: `learned ranker (${surface === 'cart' ? 'EASE, cosine, content, buy-again' : 'buy-again, EASE, trending'})`,
+  const method = (surface: 'cart' | 'home', ranker: TreeEnsemble, seed?: number): Method => ({
+    name: seed === undefined ? RANKER_NAMES[surface] : `${RANKER_NAMES[surface]}, negatives seed ${seed}`,
     kind: 'hybrid',
     // The CART ranker also serves the product page: the viewed product is a one-item cart.
     protocols: surface === 'cart' ? ['cart', 'product'] : ['home'],
@@ -258,6 +266,55 @@ export function rankerMethods(rankers: Rankers): Method[] {
   const out: Method[] = [];
   if (rankers.cart) out.push(method('cart', rankers.cart));
   if (rankers.home) out.push(method('home', rankers.home));
+  for (const other of rankers.otherSeeds) {
+    if (other.cart) out.push(method('cart', other.cart, other.seed));
+    if (other.home) out.push(method('home', other.home, other.seed));
+  }
+  return out;
+}
+
+const METRICS = [
+  'hr',
+  'mrr',
+  'ndcg',
+  'precision',
+  'recall',
+  'coverage',
+  'diversity',
+  'novelty',
+  'popularityBias',
+] as const;
+
+/**
+ * With rankers of several negative-sample seeds: per protocol, one more row with the mean of every
+ * ranker row (the default seed's and the others'), its name giving the seeds and the standard
+ * deviation of HR and NDCG across them. Differences between methods smaller than that spread are
+ * noise of the sample, not of the method.
+ */
+export function seedMeanRows(rows: readonly MetricRow[], rankers: Rankers): MetricRow[] {
+  if (rankers.otherSeeds.length === 0) return [];
+  const seeds = [rankers.seed, ...rankers.otherSeeds.map((o) => o.seed)];
+  const out: MetricRow[] = [];
+  for (const surface of ['cart', 'home'] as const) {
+    const base = RANKER_NAMES[surface];
+    for (const protocol of surface === 'cart' ? (['cart', 'product'] as const) : (['home'] as const)) {
+      const group = rows.filter(
+        (r) =>
+          r.protocol === protocol && (r.method === base || r.method.startsWith(`${base}, negatives seed `)),
+      );
+      if (group.length < 2) continue;
+      const mean = (f: (typeof METRICS)[number]) => group.reduce((sum, r) => sum + r[f], 0) / group.length;
+      const sd = (f: (typeof METRICS)[number]) => {
+        const m = mean(f);
+        return Math.sqrt(group.reduce((sum, r) => sum + (r[f] - m) ** 2, 0) / (group.length - 1));
+      };
+      out.push({
+        ...group[0]!,
+        method: `${base}, mean of negatives seeds ${seeds.join(', ')} (sd HR ${sd('hr').toFixed(3)}, NDCG ${sd('ndcg').toFixed(3)})`,
+        ...Object.fromEntries(METRICS.map((f) => [f, mean(f)])),
+      });
+    }
+  }
   return out;
 }
 
@@ -277,9 +334,11 @@ export async function evaluate(
   const methods = [
     ...(opts.methods ?? [...METHODS, ...SOURCE_METHODS, ...NEW_PRODUCT_METHODS, COLD_START_METHOD]),
   ];
+  let rankers: Rankers | undefined;
   if (opts.ranker !== false) {
     t = Date.now();
-    methods.push(...rankerMethods(await trainRankers(interactions, opts.cut, opts)));
+    rankers = await trainRankers(interactions, opts.cut, opts);
+    methods.push(...rankerMethods(rankers));
     timings.rankerMs = Date.now() - t;
   }
   const cases = buildCases(interactions, opts.cut, opts.end, new Set(models.matrix.items), opts.seed ?? 42);
@@ -294,6 +353,7 @@ export async function evaluate(
     }
   }
   bar.done();
+  if (rankers) rows.push(...seedMeanRows(rows, rankers));
   timings.scoreMs = Date.now() - t;
   const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   return {

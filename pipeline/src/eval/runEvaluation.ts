@@ -18,6 +18,11 @@ export interface RunEvaluationOptions {
   outDir: string;
   /** Train and evaluate the learned rankers (default true). */
   ranker?: boolean;
+  /**
+   * Negative-sample seeds of the rankers (default: `train`'s one). With several, the report has a
+   * row per seed and their mean with its spread.
+   */
+  rankerSeeds?: readonly number[];
   log?: (line: string) => void;
 }
 
@@ -73,6 +78,7 @@ export async function runEvaluation(opts: RunEvaluationOptions): Promise<Evaluat
       k: opts.k,
       titles,
       ranker: opts.ranker,
+      sampleSeeds: opts.rankerSeeds,
       log: (line) => log(`  ${line}`),
     });
     if (result.cases.cart + result.cases.home + result.cases.newCustomers === 0) {

@@ -32,6 +32,13 @@ export interface Rankers {
   /** The label window inside the training period: [from, to). */
   window: { from: number; to: number };
   rows: { cart: number; home: number };
+  /** The negative-sample seed of `cart` and `home` (the first of `sampleSeeds`). */
+  seed: number;
+  /**
+   * The rankers of the other `sampleSeeds`: the same label windows and feature rows, another sample
+   * of the negatives (`evaluate --ranker-seeds` reports their spread).
+   */
+  otherSeeds: { seed: number; cart?: TreeEnsemble; home?: TreeEnsemble }[];
 }
 
 export interface RankerOptions extends CandidateModelOptions {
@@ -40,7 +47,15 @@ export interface RankerOptions extends CandidateModelOptions {
   gbdt?: GbdtOptions;
   /** Ranker objective per surface (default: see {@link DEFAULT_OBJECTIVES}). */
   objectives?: Partial<Record<RankSurface, 'logistic' | 'lambdarank'>>;
+  /**
+   * Seeds of the negative samples, one pair of rankers each (default [{@link DEFAULT_SAMPLE_SEED}]):
+   * the first pair is the result, the others measure how much the sample alone moves the rankers.
+   */
+  sampleSeeds?: readonly number[];
 }
+
+/** The seed of the negative sample `train` uses. */
+export const DEFAULT_SAMPLE_SEED = 11;
 
 /**
  * Objectives of the two rankers. LambdaMART (`'lambdarank'`) was tried on the validation cut-off
@@ -87,8 +102,9 @@ export async function trainRankers(
       als: false,
       log: () => {},
     });
-  const cartSet = trainingSet('cart');
-  const homeSet = trainingSet('home');
+  const seeds = opts.sampleSeeds?.length ? opts.sampleSeeds : [DEFAULT_SAMPLE_SEED];
+  const cartSet = trainingSet('cart', seeds);
+  const homeSet = trainingSet('home', seeds);
   const t0 = Date.now();
   let featureMs = 0;
   let next = starts.length > 0 ? modelsBefore(starts[0]!) : undefined;
@@ -129,7 +145,7 @@ export async function trainRankers(
   const home = homeSet.done();
   const t2 = Date.now();
   log(
-    `ranker: features of ${cart.y.length} cart and ${home.y.length} home candidates in ${featureMs + t2 - t1} ms`,
+    `ranker: features of ${cart[0]!.y.length} cart and ${home[0]!.y.length} home candidates in ${featureMs + t2 - t1} ms`,
   );
   const fitOrSkip = (set: TrainingSet, surface: RankSurface) => {
     if (!set.y.some((v) => v > 0)) return undefined;
@@ -146,14 +162,20 @@ export async function trainRankers(
     return model;
   };
   const t3 = Date.now();
-  const cartRanker = fitOrSkip(cart, 'cart');
-  const homeRanker = fitOrSkip(home, 'home');
+  const bySeed = seeds.map((seed, i) => ({
+    seed,
+    cart: fitOrSkip(cart[i]!, 'cart'),
+    home: fitOrSkip(home[i]!, 'home'),
+  }));
   log(`ranker: gradient-boosted trees in ${Date.now() - t3} ms`);
+  const [first, ...others] = bySeed;
   return {
-    cart: cartRanker,
-    home: homeRanker,
+    cart: first!.cart,
+    home: first!.home,
     window: { from, to: cut },
-    rows: { cart: cart.y.length, home: home.y.length },
+    rows: { cart: cart[0]!.y.length, home: home[0]!.y.length },
+    seed: first!.seed,
+    otherSeeds: others,
   };
 }
 
@@ -187,20 +209,26 @@ interface TrainingSet {
 }
 
 /**
- * Feature rows and labels, added window by window: every positive and a seeded sample of negatives
- * per request (one stream per surface, so the rows do not depend on how the windows interleave).
+ * Feature rows and labels, added window by window, per seed: every positive and a seeded sample of
+ * negatives per request (one stream per surface and seed, so the rows do not depend on how the
+ * windows interleave).
  */
-function trainingSet(surface: RankSurface): {
+function trainingSet(
+  surface: RankSurface,
+  seeds: readonly number[],
+): {
   add: (queries: readonly TrainingQuery[]) => void;
-  done: () => TrainingSet;
+  done: () => TrainingSet[];
 } {
   const dim = FEATURES[surface].length;
-  const xs: Float32Array[] = [];
-  const ys: number[] = [];
-  const groups: number[] = [0];
   // Every positive and a seeded sample of the negatives per request: the ranking signal is in the
   // comparison inside a request, and fewer rows make boosting several times faster.
-  const random = seededRandom(11);
+  const samples = seeds.map((seed) => ({
+    random: seededRandom(seed),
+    xs: [] as Float32Array[],
+    ys: [] as number[],
+    groups: [0],
+  }));
   return {
     add(queries) {
       const bar = progressBar(`ranker ${surface} features`, queries.length);
@@ -208,24 +236,28 @@ function trainingSet(surface: RankSurface): {
         bar.tick();
         const f = candidateFeatures(m, q, surface);
         const keepNegative = Math.min(1, NEGATIVES_PER_REQUEST[surface] / Math.max(1, f.items.length));
-        f.items.forEach((item, r) => {
-          const y = target.has(item) ? 1 : 0;
-          if (y === 0 && random() >= keepNegative) return;
-          xs.push(f.x.subarray(r * dim, (r + 1) * dim));
-          ys.push(y);
-        });
-        if (ys.length > groups[groups.length - 1]!) groups.push(ys.length);
+        for (const { random, xs, ys, groups } of samples) {
+          f.items.forEach((item, r) => {
+            const y = target.has(item) ? 1 : 0;
+            if (y === 0 && random() >= keepNegative) return;
+            xs.push(f.x.subarray(r * dim, (r + 1) * dim));
+            ys.push(y);
+          });
+          if (ys.length > groups[groups.length - 1]!) groups.push(ys.length);
+        }
       }
       bar.done();
     },
     done() {
-      const x = new Float32Array(ys.length * dim);
-      let o = 0;
-      for (const part of xs) {
-        x.set(part, o);
-        o += part.length;
-      }
-      return { x, y: Float32Array.from(ys), groups: Int32Array.from(groups) };
+      return samples.map(({ xs, ys, groups }) => {
+        const x = new Float32Array(ys.length * dim);
+        let o = 0;
+        for (const part of xs) {
+          x.set(part, o);
+          o += part.length;
+        }
+        return { x, y: Float32Array.from(ys), groups: Int32Array.from(groups) };
+      });
     },
   };
 }
