@@ -738,7 +738,7 @@ async function main(): Promise<void> {
         let steadyHits = 0;
         let steadyClassified = 0;
         const steadyGwHit: number[] = [];
-        let steadyCounters: Promise<Record<string, number>> | undefined;
+        let steadyCounters: Promise<Record<string, number> | undefined> | undefined;
         const errorSamples = new Set<string>();
         const pids = {
           gateway: services.get('gateway')!.child.pid,
@@ -758,7 +758,8 @@ async function main(): Promise<void> {
             // the first request sets the clock; the counters are read when the steady part begins
             steadyFrom = scheduled + steadyFromS * 1000;
             const timer = setTimeout(() => {
-              steadyCounters = cacheCounters(recMetrics);
+              // a failed read leaves the steady state without server counters, never an unhandled rejection
+              steadyCounters = cacheCounters(recMetrics).catch(() => undefined);
             }, steadyFrom - performance.now());
             timer.unref();
           }
@@ -851,7 +852,7 @@ async function main(): Promise<void> {
         if (countersBefore) {
           const after = await cacheCounters(recMetrics);
           if (steadyFromS !== undefined) {
-            const mid = await steadyCounters?.catch(() => undefined);
+            const mid = await steadyCounters;
             const hits = mid ? (after.hit ?? 0) - (mid.hit ?? 0) : 0;
             const misses = mid ? (after.miss ?? 0) - (mid.miss ?? 0) : 0;
             steady = {
@@ -1031,11 +1032,12 @@ function printStep(r: StepResult): void {
       `  after the first ${r.steady.fromS} s: hit rate server ${pct(r.steady.server?.hitRate)}, client model ` +
         `${pct(r.steady.clientHitRate)}; gateway hits p50/p99 ${ms(r.steady.gatewayHit.p50)}/${ms(r.steady.gatewayHit.p99)} ms`,
     );
-    if (r.shared)
-      line.push(
-        `  guests' shared rankings: ${r.shared.hits} hits / ${r.shared.misses} misses ` +
-          `(${pct(r.shared.hits / Math.max(1, r.shared.hits + r.shared.misses))})`,
-      );
+  }
+  if (r.shared) {
+    line.push(
+      `  guests' shared rankings: ${r.shared.hits} hits / ${r.shared.misses} misses ` +
+        `(${pct(r.shared.hits / Math.max(1, r.shared.hits + r.shared.misses))})`,
+    );
   }
   line.push(
     `  CPU %: ${Object.entries(r.cpuPercent)
