@@ -72,6 +72,9 @@ async function main(argv: string[]): Promise<void> {
       const days = positiveInt('--days', values.days ?? '31', MAX_DAYS);
       const k = positiveInt('--k', values.k ?? '10', MAX_K);
       const rankerSeeds = values['ranker-seeds'] === undefined ? undefined : seedList(values['ranker-seeds']);
+      if (rankerSeeds && values['no-ranker']) {
+        throw new UsageError('--ranker-seeds trains rankers: it cannot be used with --no-ranker');
+      }
       await runEvaluation({
         dataset: dataset as DatasetName,
         input: resolve(values.input),

@@ -76,6 +76,21 @@ test('evaluate: out-of-range numbers, unreadable inputs, an unwritable --out and
         ),
       ],
     ),
+    [
+      evaluate(
+        '--input',
+        file,
+        '--until',
+        '2010-12-02',
+        '--ranker-seeds',
+        '11,12',
+        '--no-ranker',
+        '--out',
+        out,
+      ),
+      2,
+      /--ranker-seeds trains rankers: it cannot be used with --no-ranker/,
+    ],
     [evaluate('--input', notGzip, '--until', '2010-12-02', '--out', out), 3, /is not a valid gzip file/],
     [evaluate('--input', dir, '--until', '2010-12-02', '--out', out), 3, /is a directory/],
     [

@@ -4,7 +4,7 @@ import { before, describe, it } from 'node:test';
 import { exportTreeEnsemble, loadOnnxModel, treeEnsemblePredict } from '@recs/model-runtime';
 import { readOnlineRetail, type OnlineRetailData } from '../src/ingest/onlineRetail';
 import type { Interaction } from '../src/ingest/Interaction';
-import { evaluate, seedMeanRows, type MetricRow } from '../src/eval/evaluate';
+import { evaluate, rankerMethods, seedMeanRows, type MetricRow } from '../src/eval/evaluate';
 import { trainCandidateModels } from '../src/models/candidateModels';
 import { candidateFeatures, FEATURES } from '../src/ranker/features';
 import { textScores } from '../src/models/textSimilarity';
@@ -242,4 +242,18 @@ it('seedMeanRows: the mean of the ranker rows of every seed, with the spread of 
   );
   assert.equal(mean!.cases, 100);
   assert.deepEqual(seedMeanRows(rows, { ...rankers, otherSeeds: [] }), []);
+});
+
+it("rankerMethods names a ranker by its seed: train's seed has the plain name, whatever its position", () => {
+  const tree = { kind: 'treeEnsemble', inputDim: 1, baseScore: 0, sigmoid: true, trees: [] } as const;
+  const names = (seed: number, others: number[]) =>
+    rankerMethods({
+      cart: tree,
+      seed,
+      otherSeeds: others.map((s) => ({ seed: s, cart: tree })),
+    } as unknown as Parameters<typeof rankerMethods>[0]).map((m) => m.name);
+  const cart = 'learned ranker (EASE, cosine, content, buy-again)';
+  assert.deepEqual(names(11, [12]), [cart, `${cart}, negatives seed 12`]);
+  assert.deepEqual(names(12, [11]), [`${cart}, negatives seed 12`, cart]);
+  assert.deepEqual(names(12, []), [`${cart}, negatives seed 12`]);
 });

@@ -30,7 +30,13 @@ import {
 import { buildCases, type EvaluationCases } from './protocols';
 import { topK } from './topK';
 import { textScores, titleScores } from '../models/textSimilarity';
-import { rankCandidates, trainRankers, type RankerOptions, type Rankers } from '../ranker/trainRanker';
+import {
+  DEFAULT_SAMPLE_SEED,
+  rankCandidates,
+  trainRankers,
+  type RankerOptions,
+  type Rankers,
+} from '../ranker/trainRanker';
 import { basketIndex, basketKnnScores } from '../models/basketKnn';
 import { twoTowerScores, type TwoTowerOptions } from '../models/twoTower';
 
@@ -244,11 +250,15 @@ const RANKER_NAMES = {
 
 /**
  * The learned rankers as evaluation methods: candidates from every source, one GBDT score each. The
- * rankers of other negative-sample seeds (`otherSeeds`) are methods of their own, named by seed.
+ * rankers of other negative-sample seeds (`otherSeeds`) are methods of their own. A ranker is named
+ * by its seed: `train`'s ({@link DEFAULT_SAMPLE_SEED}) has the plain name, any other seed's name says it.
  */
 export function rankerMethods(rankers: Rankers): Method[] {
-  const method = (surface: 'cart' | 'home', ranker: TreeEnsemble, seed?: number): Method => ({
-    name: seed === undefined ? RANKER_NAMES[surface] : `${RANKER_NAMES[surface]}, negatives seed ${seed}`,
+  const method = (surface: 'cart' | 'home', ranker: TreeEnsemble, seed: number): Method => ({
+    name:
+      seed === DEFAULT_SAMPLE_SEED
+        ? RANKER_NAMES[surface]
+        : `${RANKER_NAMES[surface]}, negatives seed ${seed}`,
     kind: 'hybrid',
     // The CART ranker also serves the product page: the viewed product is a one-item cart.
     protocols: surface === 'cart' ? ['cart', 'product'] : ['home'],
@@ -264,8 +274,8 @@ export function rankerMethods(rankers: Rankers): Method[] {
     },
   });
   const out: Method[] = [];
-  if (rankers.cart) out.push(method('cart', rankers.cart));
-  if (rankers.home) out.push(method('home', rankers.home));
+  if (rankers.cart) out.push(method('cart', rankers.cart, rankers.seed));
+  if (rankers.home) out.push(method('home', rankers.home, rankers.seed));
   for (const other of rankers.otherSeeds) {
     if (other.cart) out.push(method('cart', other.cart, other.seed));
     if (other.home) out.push(method('home', other.home, other.seed));
