@@ -33,7 +33,17 @@ interface Neo4jGraphPlacement {
    * Every query, the constraint and `clear()` are scoped to this label.
    */
   label?: string;
+  /**
+   * Time-out of the cart query, ms, sent with it as its transaction time-out: the database ends it
+   * there even when the caller has stopped waiting, so runaway queries do not pile up in Neo4j.
+   * Default {@link DEFAULT_QUERY_TIMEOUT_MS}. Neo4j checks time-outs every
+   * `db.transaction.monitor.check.interval` (2 s by default; 10 ms in the embedded launcher).
+   */
+  queryTimeoutMs?: number;
 }
+
+/** The cart query's default time-out: 20 of the recommendations subgraph's 50 ms graph budgets. */
+export const DEFAULT_QUERY_TIMEOUT_MS = 1_000;
 
 /** Options for {@link Neo4jCoPurchaseGraph}: connection details, or a driver the caller owns. */
 export type Neo4jCoPurchaseGraphOptions = Neo4jGraphPlacement &
@@ -85,9 +95,15 @@ export class Neo4jCoPurchaseGraph implements CoPurchaseGraph {
    */
   private readonly bookmarks: BookmarkManager = bookmarkManager();
   private readonly cypher: ReturnType<typeof queries>;
+  private readonly queryTimeoutMs: number;
 
   constructor(options: Neo4jCoPurchaseGraphOptions) {
     const label = options.label ?? 'Product';
+    const timeout = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
+    if (!Number.isInteger(timeout) || timeout < 1) {
+      throw new RangeError(`queryTimeoutMs must be a positive integer; received ${JSON.stringify(timeout)}`);
+    }
+    this.queryTimeoutMs = timeout;
     if (!LABEL_PATTERN.test(label)) {
       throw new RangeError(
         `label must be 1-64 letters, digits or '_' starting with a letter; received ${JSON.stringify(label)}`,
@@ -145,7 +161,21 @@ export class Neo4jCoPurchaseGraph implements CoPurchaseGraph {
     // trip: on 20-item carts of the 961,674-product graph it cost Neo4j 4.7 ms of CPU per query
     // against 3.8 ms auto-commit (means of 6 groups of 300). A read has nothing to commit. Nothing retries
     // it on a stale connection as executeRead would: the caller's budget and breaker handle that.
-    const records = await this.withSession(async (session) => session.run(this.cypher.topK, params), 'READ');
+    const records = await this.withSession(async (session) => {
+      try {
+        return await session.run(this.cypher.topK, params, { timeout: this.queryTimeoutMs });
+      } catch (err) {
+        if (/TransactionTimedOut/.test(String((err as { code?: unknown }).code))) {
+          throw new Error(
+            `co-purchase graph query ended by Neo4j at its ${this.queryTimeoutMs} ms time-out`,
+            {
+              cause: err,
+            },
+          );
+        }
+        throw err;
+      }
+    }, 'READ');
     return records.records
       .map((r) => ({
         productId: String(r.get('productId')),

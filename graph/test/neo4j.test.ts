@@ -92,6 +92,44 @@ describe('Neo4jCoPurchaseGraph specifics', () => {
     assert.deepEqual(await graph.topK(['A', 'C'], 5), before);
   });
 
+  test('a cart query past its time-out is ended by Neo4j, with an error that says so', async (t) => {
+    // 300 cart products with 100 partners each: a query of 30,000 relationships, tens of ms or more
+    const label = nextLabel();
+    const graph = new Neo4jCoPurchaseGraph({ driver, label });
+    const strict = new Neo4jCoPurchaseGraph({ driver, label, queryTimeoutMs: 1 });
+    t.after(() => graph.clear());
+    const cart = Array.from({ length: 300 }, (_, i) => `S${i}`);
+    await graph.loadEdges(
+      cart.flatMap((a, i) =>
+        Array.from({ length: 100 }, (_, j) => ({
+          a,
+          b: `T${j}`,
+          count: 2 + ((i + j) % 5),
+          confidence: 0.5,
+          lift: 1.5,
+        })),
+      ),
+    );
+    // with the default time-out (1 s) the query answers
+    const started = Date.now();
+    assert.equal((await graph.topK(cart, 10)).length, 10);
+    const ms = Date.now() - started;
+    // with 1 ms the database ends it (the embedded launcher checks time-outs every 10 ms)
+    await assert.rejects(strict.topK(cart, 10), (err: Error) => {
+      assert.equal(
+        err.message,
+        'co-purchase graph query ended by Neo4j at its 1 ms time-out',
+        `after a ${ms} ms query`,
+      );
+      assert.match(String((err.cause as { code?: string }).code), /TransactionTimedOut/);
+      return true;
+    });
+    assert.throws(
+      () => new Neo4jCoPurchaseGraph({ driver, label, queryTimeoutMs: 0 }),
+      /queryTimeoutMs must be a positive integer; received 0/,
+    );
+  });
+
   test('graphs with different labels share a database without seeing each other', async (t) => {
     const one = new Neo4jCoPurchaseGraph({ driver, label: nextLabel() });
     const two = new Neo4jCoPurchaseGraph({ driver, label: nextLabel() });

@@ -5,7 +5,11 @@ export interface RecommendationsConfig {
   port: number;
   gatewaySecret: string;
   redisUrl?: string;
-  neo4j?: { uri: string; user: string; password?: string };
+  /**
+   * `queryTimeoutMs`: the cart query's transaction time-out, after which Neo4j itself ends it
+   * (`GRAPH_QUERY_TIMEOUT_MS`, default 20 graph budgets: when the query's slot is released too).
+   */
+  neo4j?: { uri: string; user: string; password?: string; queryTimeoutMs: number };
   graphBudgetMs: number;
   /** Most co-purchase graph queries running at once; more carts are answered from the packed pairs. */
   graphMaxInFlight: number;
@@ -28,13 +32,14 @@ export interface RecommendationsConfig {
 
 /** Parses the recommendations subgraph's environment once, at start-up. */
 export function readRecommendationsConfig(e: Env): RecommendationsConfig {
+  const graphBudgetMs = env.int(e, 'GRAPH_BUDGET_MS', 50, 1, 10_000);
   return {
     host: env.str(e, 'HOST', '127.0.0.1'),
     port: env.port(e, 'RECOMMENDATIONS_PORT', 4001),
     gatewaySecret: env.secret(e, 'GATEWAY_SECRET', 16),
     redisUrl: env.redisUrl(e, 'REDIS_URL'),
-    neo4j: neo4jConfig(e),
-    graphBudgetMs: env.int(e, 'GRAPH_BUDGET_MS', 50, 1, 10_000),
+    neo4j: neo4jConfig(e, graphBudgetMs),
+    graphBudgetMs,
     graphMaxInFlight: env.int(e, 'GRAPH_MAX_IN_FLIGHT', 4, 1, 10_000),
     learnedBudgetMs: env.int(e, 'RANKER_BUDGET_MS', 150, 1, 10_000),
     factsBudgetMs: env.int(e, 'FACTS_BUDGET_MS', 100, 1, 10_000),
@@ -49,8 +54,13 @@ export function readRecommendationsConfig(e: Env): RecommendationsConfig {
   };
 }
 
-function neo4jConfig(e: Env): RecommendationsConfig['neo4j'] {
+function neo4jConfig(e: Env, graphBudgetMs: number): RecommendationsConfig['neo4j'] {
   const uri = env.url(e, 'NEO4J_URI', ['bolt', 'neo4j', 'bolt+s', 'neo4j+s']);
   if (!uri) return undefined;
-  return { uri, user: env.str(e, 'NEO4J_USER', 'neo4j'), password: env.optStr(e, 'NEO4J_PASSWORD') };
+  return {
+    uri,
+    user: env.str(e, 'NEO4J_USER', 'neo4j'),
+    password: env.optStr(e, 'NEO4J_PASSWORD'),
+    queryTimeoutMs: env.int(e, 'GRAPH_QUERY_TIMEOUT_MS', 20 * graphBudgetMs, 1, 600_000),
+  };
 }

@@ -187,6 +187,9 @@ public final class Neo4jLauncher {
               .setConfig(GraphDatabaseSettings.pagecache_memory, options.pagecacheBytes())
               // No outbound traffic: the machines this runs on only reach package registries.
               .setConfig(GraphDatabaseSettings.udc_enabled, false)
+              // A transaction's time-out (the cart query's, set by the client) is enforced by a monitor
+              // that looks every 2 s by default; every 10 ms ends a runaway query close to its time-out.
+              .setConfig(GraphDatabaseSettings.transaction_monitor_check_interval, Duration.ofMillis(10))
               // Bolt's default graceful shutdown waits ~10 s on idle thread pools; tests stop the
               // server after closing their drivers, so a short wait keeps SIGTERM-to-exit fast.
               .setConfig(BoltConnectorInternalSettings.connection_shutdown_wait_time, Duration.ofSeconds(1))
