@@ -136,7 +136,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const graph: CoPurchaseGraph =
     opts.graph ??
     (opts.neo4j
-      ? new Neo4jCoPurchaseGraph({ ...opts.neo4j, label: graphLabel(bundle.version) })
+      ? new Neo4jCoPurchaseGraph({
+          ...opts.neo4j,
+          label: graphLabel(bundle.version),
+          // as the server: the query's time-out is 20 graph budgets (GRAPH_QUERY_TIMEOUT_MS)
+          queryTimeoutMs: 20 * (opts.graphBudgetMs ?? 50),
+        })
       : new MemoryCoPurchaseGraph());
   if (!opts.graph) await syncGraph(graph, bundle);
   // as the server (main.ts): with Neo4j loaded, the pairs stay only packed, in the outage graph

@@ -33,12 +33,14 @@ export interface RecommendationsConfig {
 /** Parses the recommendations subgraph's environment once, at start-up. */
 export function readRecommendationsConfig(e: Env): RecommendationsConfig {
   const graphBudgetMs = env.int(e, 'GRAPH_BUDGET_MS', 50, 1, 10_000);
+  // read (and refused when bad) with or without NEO4J_URI
+  const graphQueryTimeoutMs = env.int(e, 'GRAPH_QUERY_TIMEOUT_MS', 20 * graphBudgetMs, 1, 600_000);
   return {
     host: env.str(e, 'HOST', '127.0.0.1'),
     port: env.port(e, 'RECOMMENDATIONS_PORT', 4001),
     gatewaySecret: env.secret(e, 'GATEWAY_SECRET', 16),
     redisUrl: env.redisUrl(e, 'REDIS_URL'),
-    neo4j: neo4jConfig(e, graphBudgetMs),
+    neo4j: neo4jConfig(e, graphQueryTimeoutMs),
     graphBudgetMs,
     graphMaxInFlight: env.int(e, 'GRAPH_MAX_IN_FLIGHT', 4, 1, 10_000),
     learnedBudgetMs: env.int(e, 'RANKER_BUDGET_MS', 150, 1, 10_000),
@@ -54,13 +56,13 @@ export function readRecommendationsConfig(e: Env): RecommendationsConfig {
   };
 }
 
-function neo4jConfig(e: Env, graphBudgetMs: number): RecommendationsConfig['neo4j'] {
+function neo4jConfig(e: Env, queryTimeoutMs: number): RecommendationsConfig['neo4j'] {
   const uri = env.url(e, 'NEO4J_URI', ['bolt', 'neo4j', 'bolt+s', 'neo4j+s']);
   if (!uri) return undefined;
   return {
     uri,
     user: env.str(e, 'NEO4J_USER', 'neo4j'),
     password: env.optStr(e, 'NEO4J_PASSWORD'),
-    queryTimeoutMs: env.int(e, 'GRAPH_QUERY_TIMEOUT_MS', 20 * graphBudgetMs, 1, 600_000),
+    queryTimeoutMs,
   };
 }
