@@ -18,6 +18,8 @@ import { ExperimentsService, buildExperimentsApp } from '@recs/subgraph-experime
 import { buildFeaturesApp } from '@recs/subgraph-features';
 import { createMemoryEventLog, createRedisEventLog } from '@recs/events';
 import {
+  DEFAULT_GRAPH_BUDGET_MS,
+  GRAPH_QUERY_BUDGETS,
   LIVE_KEY_PREFIX,
   ServingExperiments,
   LearnedRanker,
@@ -139,8 +141,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       ? new Neo4jCoPurchaseGraph({
           ...opts.neo4j,
           label: graphLabel(bundle.version),
-          // as the server: the query's time-out is 20 graph budgets (GRAPH_QUERY_TIMEOUT_MS)
-          queryTimeoutMs: 20 * (opts.graphBudgetMs ?? 50),
+          // as the server: the query's time-out is GRAPH_QUERY_BUDGETS graph budgets (GRAPH_QUERY_TIMEOUT_MS)
+          queryTimeoutMs: GRAPH_QUERY_BUDGETS * (opts.graphBudgetMs ?? DEFAULT_GRAPH_BUDGET_MS),
         })
       : new MemoryCoPurchaseGraph());
   if (!opts.graph) await syncGraph(graph, bundle);

@@ -726,7 +726,7 @@ export class Recommender {
     exclude: readonly string[] = seeds,
   ): Promise<RecommendedItem[]> {
     const maxInFlight = this.opts.graphMaxInFlight ?? 4;
-    const budgetMs = this.opts.graphBudgetMs ?? 50;
+    const budgetMs = this.opts.graphBudgetMs ?? DEFAULT_GRAPH_BUDGET_MS;
     if (this.graphInFlight >= maxInFlight) {
       // Shedding is not a failure of the graph: it neither opens the breaker nor logs a line per cart
       // (one when it starts, one when it ends).
@@ -746,8 +746,8 @@ export class Recommender {
     }
     try {
       const neighbours = await this.breaker('graph').run(() => {
-        // The slot is held until the database answers, or at most 20 budgets: a query lost on a dead
-        // connection must not hold it for ever (the breaker then sees the time-outs).
+        // The slot is held until the database answers, or at most GRAPH_QUERY_BUDGETS budgets (the
+        // breaker then sees the time-outs).
         this.graphInFlight++;
         let held = true;
         const release = () => {
@@ -757,7 +757,7 @@ export class Recommender {
           }
           clearTimeout(ceiling);
         };
-        const ceiling = setTimeout(release, 20 * budgetMs).unref();
+        const ceiling = setTimeout(release, GRAPH_QUERY_BUDGETS * budgetMs).unref();
         const query = (async () =>
           this.opts.graph.topK(seeds, limit, { exclude: [...exclude], minCount: 2 }))();
         void query.then(release, release);
@@ -875,6 +875,16 @@ export function reweigh(
   });
   return { ...result, items: items.sort((a, b) => b.score - a.score) };
 }
+
+/** The co-purchase graph's time budget per request when none is configured (GRAPH_BUDGET_MS). */
+export const DEFAULT_GRAPH_BUDGET_MS = 50;
+
+/**
+ * How many budgets a graph query may run before its slot is freed, and (by default) before Neo4j
+ * itself ends it (GRAPH_QUERY_TIMEOUT_MS): a query lost on a dead connection must not hold a slot, nor
+ * run in the database, for ever.
+ */
+export const GRAPH_QUERY_BUDGETS = 20;
 
 /** How a fallback says the co-purchase partners came from the server's copy of the pairs. */
 const OUTAGE_ANSWER = "answered from the model version's co-purchase pairs";

@@ -1,4 +1,5 @@
 import { env, type Env } from '@recs/core';
+import { DEFAULT_GRAPH_BUDGET_MS, GRAPH_QUERY_BUDGETS } from './Recommender';
 
 export interface RecommendationsConfig {
   host: string;
@@ -32,9 +33,15 @@ export interface RecommendationsConfig {
 
 /** Parses the recommendations subgraph's environment once, at start-up. */
 export function readRecommendationsConfig(e: Env): RecommendationsConfig {
-  const graphBudgetMs = env.int(e, 'GRAPH_BUDGET_MS', 50, 1, 10_000);
+  const graphBudgetMs = env.int(e, 'GRAPH_BUDGET_MS', DEFAULT_GRAPH_BUDGET_MS, 1, 10_000);
   // read (and refused when bad) with or without NEO4J_URI
-  const graphQueryTimeoutMs = env.int(e, 'GRAPH_QUERY_TIMEOUT_MS', 20 * graphBudgetMs, 1, 600_000);
+  const graphQueryTimeoutMs = env.int(
+    e,
+    'GRAPH_QUERY_TIMEOUT_MS',
+    GRAPH_QUERY_BUDGETS * graphBudgetMs,
+    1,
+    600_000,
+  );
   return {
     host: env.str(e, 'HOST', '127.0.0.1'),
     port: env.port(e, 'RECOMMENDATIONS_PORT', 4001),

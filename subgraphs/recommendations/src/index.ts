@@ -1,6 +1,11 @@
 export { buildRecommendationsApp, type RecommendationsAppOptions } from './app';
 export { PopularityRecommender } from './PopularityRecommender';
-export { Recommender, type RecommenderOptions } from './Recommender';
+export {
+  Recommender,
+  DEFAULT_GRAPH_BUDGET_MS,
+  GRAPH_QUERY_BUDGETS,
+  type RecommenderOptions,
+} from './Recommender';
 export { syncGraph, graphLabel } from './syncGraph';
 export { outageGraphOf } from './outageGraph';
 export { parseRecommendationRequest, SURFACES, type RecommendationRequest } from './RecommendationRequest';
