@@ -15,8 +15,8 @@ import {
 } from '@recs/experiments';
 import { buildExperimentsApp } from '../src/app';
 import { ExperimentsService } from '../src/ExperimentsService';
+import { SECRET, gqlOn } from './helpers';
 
-const SECRET = 'test-gateway-secret';
 const EXPERIMENTS: Experiment[] = [
   {
     id: 'cart-ranker',
@@ -66,23 +66,8 @@ after(async () => {
   await app?.close();
 });
 
-type Body = {
-  data?: Record<string, unknown> | null;
-  errors?: { message: string; extensions?: { code?: string; argument?: string } }[];
-};
-async function query(
-  query: string,
-  headers: Record<string, string>,
-  variables?: Record<string, unknown>,
-): Promise<Body> {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/graphql',
-    headers: { 'content-type': 'application/json', [HEADERS.gatewaySecret]: SECRET, ...headers },
-    payload: { query, variables },
-  });
-  return res.json() as Body;
-}
+const query = (text: string, headers: Record<string, string>, variables?: Record<string, unknown>) =>
+  gqlOn(app, text, headers, variables);
 const service = { [HEADERS.principalKind]: 'service', [HEADERS.principalRole]: 'service' };
 const admin = {
   [HEADERS.principalKind]: 'service',

@@ -13,13 +13,13 @@ import {
 import { askedThrice, testRedis, unlinkPrefix } from '@recs/testkit/services';
 import { buildExperimentsApp } from '../src/app';
 import { ExperimentsService } from '../src/ExperimentsService';
+import { SECRET, gqlOn, type Body } from './helpers';
 
 /**
  * Mercurius runs an operation text interpreted (graphql-js) on its first use and compiled (graphql-jit)
  * from its second. Every field of every type this subgraph serves is asked three times with the same
  * text, on real Redis, and the three answers must be the same and free of errors.
  */
-const SECRET = 'test-gateway-secret';
 const MODEL = '20111109-000000-aaaaaaaa';
 const prefix = `jit-exp-${randomBytes(6).toString('hex')}`;
 const admin = {
@@ -149,16 +149,7 @@ after(async () => {
   }
 });
 
-type Body = { data?: Record<string, unknown> | null; errors?: unknown[] };
-async function ask(query: string, variables: Record<string, unknown>): Promise<Body> {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/graphql',
-    headers: { 'content-type': 'application/json', [HEADERS.gatewaySecret]: SECRET, ...admin },
-    payload: { query, variables },
-  });
-  return res.json() as Body;
-}
+const ask = (query: string, variables: Record<string, unknown>) => gqlOn(app, query, admin, variables);
 
 /** Asks `query` three times with the same text: interpreted, then compiled twice. */
 const thrice = (

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { HEADERS } from '@recs/core';
+import { injectGraphQL } from '@recs/testkit/services';
 
 /** The gateway's shared secret of the features subgraph tests. */
 export const SECRET = 'test-gateway-secret';
@@ -23,13 +24,7 @@ export async function gqlOn(
   variables: Record<string, unknown>,
   headers: Record<string, string>,
 ): Promise<Body> {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/graphql',
-    headers: { 'content-type': 'application/json', [HEADERS.gatewaySecret]: SECRET, ...headers },
-    payload: { query, variables },
-  });
-  return res.json() as Body;
+  return injectGraphQL<Body>(app, SECRET, query, variables, headers);
 }
 
 /** Polls until `done()`; the 10 s deadline only bounds a hang. */
